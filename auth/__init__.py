@@ -1,0 +1,1 @@
+"""Login (OIDC relying party), the session user, acting-as, and the MitID simulator."""

@@ -1,0 +1,160 @@
+"""Mit Overblik for HOI: the citizen's portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from cachelib import FileSystemCache, SimpleCache
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from portal import config as config_module
+from portal import errors, i18n, security
+from portal.clients import base as planapi_base
+from portal.extensions import babel, csrf, db, limiter, server_session
+
+# The main menu, in order; an entry shows once its blueprint is registered.
+NAV_ITEMS = (
+    ("overview.index", _l("Overview")),
+    ("plan.index", _l("My plan")),
+    ("appointments.index", _l("Appointments")),
+    ("contact.index", _l("Contact")),
+    ("consent.index", _l("Consent")),
+    ("progress.index", _l("How it is going")),
+)
+
+
+def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> Flask:
+    settings = config_module.load(env, config)
+    root = config_module.ROOT
+    app = Flask(
+        __name__,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+        instance_path=str(root / "var"),
+    )
+    app.config.from_mapping(settings)
+    _prepare_sessions(app)
+
+    db.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=str(root / "locales"),
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    server_session.init_app(app)
+    planapi_base.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _configure_jinja(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _prepare_sessions(app: Flask) -> None:
+    if app.config["SESSION_TYPE"] == "redis":
+        app.config["SESSION_REDIS"] = redis.Redis.from_url(app.config["SESSION_REDIS_URL"])
+    elif app.config["SESSION_TYPE"] == "cachelib":
+        directory = app.config["SESSION_DIR"]
+        app.config["SESSION_CACHELIB"] = (
+            FileSystemCache(directory, threshold=100_000) if directory else SimpleCache()
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        (config_module.ROOT / "var").mkdir(exist_ok=True)
+
+
+def _configure_jinja(app: Flask) -> None:
+    from jinja2 import StrictUndefined
+
+    app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def layout_context() -> dict[str, Any]:
+        endpoints = current_app.view_functions
+        return {
+            "acting": g.get("acting"),
+            "has_endpoint": endpoints.__contains__,
+            "nav_items": [(e, label) for e, label in NAV_ITEMS if e in endpoints],
+            "current_locale": str(get_locale()),
+            "authority": {
+                "name": current_app.config["AUTHORITY_NAME"],
+                "phone": current_app.config["AUTHORITY_PHONE"],
+                "email": current_app.config["AUTHORITY_EMAIL"],
+            },
+            "is_htmx": request.headers.get("HX-Request") == "true",
+        }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.views import about, health
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(about.bp)
+
+
+def _register_commands(app: Flask) -> None:
+    import subprocess
+    import sys
+
+    import click
+
+    root = str(config_module.ROOT)
+
+    def pybabel(*args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "babel.messages.frontend", *args], cwd=root, check=True
+        )
+
+    @app.cli.group()
+    def translate() -> None:
+        """Extract, update and compile the message catalogs under locales/."""
+
+    @translate.command()
+    def update() -> None:
+        """Extract every translatable string and merge it into locales/da and locales/en."""
+        pybabel(
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            "locales/messages.pot",
+            ".",
+        )
+        pybabel(
+            "update",
+            "-i",
+            "locales/messages.pot",
+            "-d",
+            "locales",
+            "--no-fuzzy-matching",
+            "--ignore-obsolete",
+        )
+
+    @translate.command()
+    @click.argument("lang")
+    def init(lang: str) -> None:
+        """Start a catalog for a new language."""
+        pybabel("init", "-i", "locales/messages.pot", "-d", "locales", "-l", lang)
+
+    @translate.command()
+    def compile() -> None:
+        """Compile the catalogs (.po → .mo); the setup scripts run this."""
+        pybabel("compile", "-d", "locales", "--statistics")
+
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create the portal's tables (sessions, outbox, preferences)."""
+        db.create_all()
+        print("portal database ready")

@@ -1,0 +1,205 @@
+"""The one place that talks HTTP to the plan API.
+
+Every resource client subclasses `PlanAPIClient`. Timeouts, bounded retries for
+idempotent reads, error mapping and parsing into typed models happen here, once,
+so views only ever see models or one of the exceptions below.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+import httpx
+from flask import Flask, current_app
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+ModelT = TypeVar("ModelT")
+
+Basis = Literal["self", "custody", "power_of_attorney", "caseworker_preview"]
+
+
+class PlanAPIError(Exception):
+    """Base for every error a client raises."""
+
+    def __init__(
+        self, message: str, status: int | None = None, problem: dict[str, Any] | None = None
+    ):
+        super().__init__(message)
+        self.status = status
+        self.problem = problem or {}
+
+
+class PlanAPIUnavailable(PlanAPIError):
+    """Down, too slow, a 5xx answer, or an answer we cannot read. Safe to show a notice."""
+
+
+class PlanAPINotFound(PlanAPIError):
+    pass
+
+
+class PlanAPIForbidden(PlanAPIError):
+    pass
+
+
+class PlanAPIRejected(PlanAPIError):
+    """A 4xx other than 403/404: the request itself was refused (validation, conflict)."""
+
+    @property
+    def field_errors(self) -> dict[str, str]:
+        errors = self.problem.get("errors") or {}
+        if isinstance(errors, dict):
+            return {str(k): str(v) for k, v in errors.items()}
+        if isinstance(errors, list):
+            return {
+                str(e.get("field", "")): str(e.get("message", ""))
+                for e in errors
+                if isinstance(e, dict)
+            }
+        return {}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking, for whom, and on what basis. Sent on every person-scoped call."""
+
+    actor_id: str
+    actor_role: Literal["citizen", "caseworker"]
+    basis: Basis
+    purpose: str = ""
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "X-Actor-Id": self.actor_id,
+            "X-Actor-Role": self.actor_role,
+            "X-Basis": self.basis,
+        }
+        if self.purpose:
+            headers["X-Purpose"] = self.purpose
+        return headers
+
+
+def new_idempotency_key() -> str:
+    return str(uuid.uuid4())
+
+
+def init_app(app: Flask) -> None:
+    """Create the pooled HTTP client once per app (and per process)."""
+    transport = app.config.get("PLANAPI_TRANSPORT")
+    timeout = app.config["PLANAPI_TIMEOUT"]
+    app.extensions["planapi_http"] = httpx.Client(
+        base_url=app.config["PLANAPI_URL"],
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)),
+        headers={
+            "Authorization": f"Bearer {app.config['PLANAPI_SERVICE_TOKEN']}",
+            "Accept": "application/json",
+            "User-Agent": "mit-overblik-portal",
+        },
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        transport=transport,
+    )
+
+
+class PlanAPIClient:
+    """Base for the resource clients. Subclasses only name paths and models."""
+
+    def __init__(self, caller: Caller | None = None, http: httpx.Client | None = None):
+        self.caller = caller
+        self.http: httpx.Client = http or current_app.extensions["planapi_http"]
+        self.read_retries: int = current_app.config["PLANAPI_READ_RETRIES"] if http is None else 0
+
+    def _headers(self, idempotency_key: str | None = None) -> dict[str, str]:
+        headers = self.caller.headers() if self.caller else {}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return headers
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Response:
+        attempts = 1 + (self.read_retries if method == "GET" else 0)
+        last: Exception | None = None
+        for _ in range(attempts):
+            try:
+                response = self.http.request(
+                    method,
+                    path,
+                    params=params,
+                    json=json,
+                    headers=self._headers(idempotency_key),
+                )
+            except httpx.TransportError as exc:  # refused, reset, timed out
+                last = exc
+                continue
+            if response.status_code >= 500:
+                last = PlanAPIUnavailable(
+                    f"plan API answered {response.status_code}", response.status_code
+                )
+                continue
+            return response
+        raise PlanAPIUnavailable(f"plan API unavailable: {last}") from last
+
+    @staticmethod
+    def _problem(response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    def _check(self, response: httpx.Response) -> httpx.Response:
+        status = response.status_code
+        if status < 400:
+            return response
+        problem = self._problem(response)
+        message = str(problem.get("detail") or problem.get("title") or status)
+        if status == 404:
+            raise PlanAPINotFound(message, status, problem)
+        if status in (401, 403):
+            raise PlanAPIForbidden(message, status, problem)
+        raise PlanAPIRejected(message, status, problem)
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[ModelT] | Any) -> ModelT:
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise PlanAPIUnavailable("plan API sent malformed JSON") from exc
+        try:
+            return TypeAdapter(model).validate_python(data)
+        except ValidationError as exc:
+            raise PlanAPIUnavailable(f"plan API sent an unexpected shape: {exc}") from exc
+
+    def get(
+        self, path: str, model: type[ModelT] | Any, params: dict[str, Any] | None = None
+    ) -> ModelT:
+        return self._parse(self._check(self._send("GET", path, params=params)), model)
+
+    def post(
+        self,
+        path: str,
+        model: type[ModelT] | Any,
+        json: Any = None,
+        idempotency_key: str | None = None,
+    ) -> ModelT:
+        response = self._check(self._send("POST", path, json=json, idempotency_key=idempotency_key))
+        return self._parse(response, model)
+
+    def ping(self) -> bool:
+        try:
+            return self.http.get("/healthz", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+class APIModel(BaseModel):
+    """Base for typed models over the plan API's JSON: unknown fields are ignored."""
+
+    model_config = {"extra": "ignore", "frozen": True}

@@ -1,0 +1,113 @@
+"""Configuration classes. Every setting can come from the environment; defaults are safe."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = _env("PORTAL_SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _env("PORTAL_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'portal.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+
+    # Server-side sessions (Flask-Session): files shared by the workers on one machine for the
+    # demo and development, Redis in production (any number of workers and machines).
+    SESSION_TYPE = _env("PORTAL_SESSION_TYPE", "cachelib")
+    SESSION_DIR = _env("PORTAL_SESSION_DIR", str(ROOT / "var" / "sessions"))
+    SESSION_REDIS_URL = _env("PORTAL_REDIS_URL", "")
+    SESSION_PERMANENT = True
+    SESSION_COOKIE_NAME = "mo_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_IDLE_TIMEOUT = _env_int("PORTAL_SESSION_IDLE_TIMEOUT", 15 * 60)
+    SESSION_WARNING_BEFORE = _env_int("PORTAL_SESSION_WARNING_BEFORE", 2 * 60)
+    PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT
+
+    WTF_CSRF_TIME_LIMIT: int | None = None  # bound to the session instead
+    MAX_CONTENT_LENGTH = 64 * 1024
+
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    LANGUAGES = ("da", "en")
+    LANGUAGE_COOKIE = "mo_lang"
+
+    PLANAPI_URL = _env("PLANAPI_URL", "http://127.0.0.1:5001")
+    PLANAPI_SERVICE_TOKEN = _env("PLANAPI_SERVICE_TOKEN", "")
+    PLANAPI_TIMEOUT = float(_env("PLANAPI_TIMEOUT", "2.0"))
+    PLANAPI_READ_RETRIES = _env_int("PLANAPI_READ_RETRIES", 1)
+
+    OIDC_ISSUER = _env("OIDC_ISSUER", "http://127.0.0.1:5002/mitid")
+    OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID", "mit-overblik")
+    OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET", "")
+    OIDC_CLAIM_PRESET = _env("OIDC_CLAIM_PRESET", "nemlogin")
+    WORKFORCE_ISSUER = _env("WORKFORCE_ISSUER", "http://127.0.0.1:5002/workforce")
+    WORKFORCE_CLIENT_ID = _env("WORKFORCE_CLIENT_ID", "mit-overblik-medarbejder")
+    WORKFORCE_CLIENT_SECRET = _env("WORKFORCE_CLIENT_SECRET", "")
+
+    RATELIMIT_STORAGE_URI = _env("PORTAL_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SUBMISSIONS = _env("PORTAL_RATELIMIT_SUBMISSIONS", "30 per minute")
+    RATELIMIT_LOGIN = _env("PORTAL_RATELIMIT_LOGIN", "20 per minute")
+
+    AUTHORITY_NAME = _env("PORTAL_AUTHORITY_NAME", "Demo Kommune")
+    AUTHORITY_PHONE = _env("PORTAL_AUTHORITY_PHONE", "70 10 20 30")
+    AUTHORITY_EMAIL = _env("PORTAL_AUTHORITY_EMAIL", "hoi@demo-kommune.example")
+    HSTS = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = _env("PORTAL_SECRET_KEY", "dev-only-secret-change-me")
+    PLANAPI_SERVICE_TOKEN = _env("PLANAPI_SERVICE_TOKEN", "dev-planapi-token")
+    OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET", "dev-oidc-secret")
+    WORKFORCE_CLIENT_SECRET = _env("WORKFORCE_CLIENT_SECRET", "dev-workforce-secret")
+    # The demo runs on plain http://127.0.0.1; a Secure cookie would never come back.
+    SESSION_COOKIE_SECURE = _env("PORTAL_COOKIE_SECURE", "0") == "1"
+
+
+class TestConfig(DevelopmentConfig):
+    ENV_NAME = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # In unit tests a forgotten fake of the plan API must fail loudly, never reach a network.
+    PLANAPI_URL = "http://planapi.invalid"
+    RATELIMIT_ENABLED = False
+    SESSION_DIR = ""  # in memory
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    HSTS = True
+    SESSION_TYPE = _env("PORTAL_SESSION_TYPE", "redis")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def load(name: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings of the named config (env PORTAL_ENV, default development)."""
+    cls = CONFIGS[name or _env("PORTAL_ENV", "development")]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    settings.update(overrides or {})
+    if not settings["SECRET_KEY"]:
+        raise RuntimeError("PORTAL_SECRET_KEY must be set in production")
+    return settings

@@ -1,0 +1,221 @@
+"""Start the whole demo stack — plan API, MitID simulator, portal — as real processes.
+
+Used by the README's demo command (`python -m portal.devstack`) and by the end-to-end
+tests, so both run exactly the same servers: gunicorn, real HTTP on loopback, SQLite files.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    health_url: str
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.argv,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log}")
+            try:
+                if httpx.get(self.health_url, timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not become healthy; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+
+
+@dataclass
+class Stack:
+    var: Path
+    portal_port: int = 5000
+    planapi_port: int = 5001
+    simulator_port: int = 5002
+    workers: int = 2
+    extra_env: dict[str, str] = field(default_factory=dict)
+    servers: dict[str, Server] = field(default_factory=dict)
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.portal_port}"
+
+    @property
+    def planapi_url(self) -> str:
+        return f"http://127.0.0.1:{self.planapi_port}"
+
+    @property
+    def simulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.simulator_port}"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "PORTAL_ENV": "development",
+            "PORTAL_SECRET_KEY": "demo-secret-not-for-production",
+            "PORTAL_DATABASE_URL": f"sqlite:///{self.var / 'portal.db'}",
+            "PLANAPI_DATABASE_URL": f"sqlite:///{self.var / 'planapi.db'}",
+            "PLANAPI_SERVICE_TOKEN": "dev-planapi-token",
+            "PLANAPI_URL": self.planapi_url,
+            "SIMULATOR_BASE_URL": self.simulator_url,
+            "SIMULATOR_PORTAL_URL": self.portal_url,
+            "OIDC_ISSUER": f"{self.simulator_url}/mitid",
+            "WORKFORCE_ISSUER": f"{self.simulator_url}/workforce",
+            "OIDC_CLIENT_ID": "mit-overblik",
+            "OIDC_CLIENT_SECRET": "dev-oidc-secret",
+            "WORKFORCE_CLIENT_ID": "mit-overblik-medarbejder",
+            "WORKFORCE_CLIENT_SECRET": "dev-workforce-secret",
+            "OIDC_CLAIM_PRESET": "nemlogin",
+        }
+        env.update(self.extra_env)
+        return env
+
+    def _gunicorn(self, target: str, port: int, workers: int, threads: int = 4) -> list[str]:
+        return [
+            str(BIN / "gunicorn"),
+            target,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--graceful-timeout",
+            "5",
+            "--timeout",
+            "30",
+            "--access-logfile",
+            "-",
+        ]
+
+    def build(self) -> None:
+        env = self.env()
+        logs = self.var / "logs"
+        self.servers = {
+            "planapi": Server(
+                "plan API",
+                self._gunicorn("planapi:create_app()", self.planapi_port, self.workers),
+                env,
+                f"{self.planapi_url}/healthz",
+                logs / "planapi.log",
+            ),
+            "simulator": Server(
+                "MitID simulator",
+                self._gunicorn("auth.simulator:create_app()", self.simulator_port, 1, 8),
+                env,
+                f"{self.simulator_url}/mitid/.well-known/openid-configuration",
+                logs / "simulator.log",
+            ),
+            "portal": Server(
+                "portal",
+                self._gunicorn("portal:create_app()", self.portal_port, self.workers),
+                env,
+                f"{self.portal_url}/healthz",
+                logs / "portal.log",
+            ),
+        }
+
+    def prepare(self) -> None:
+        """Fresh databases with demo data, compiled catalogs."""
+        self.var.mkdir(parents=True, exist_ok=True)
+        for name in ("planapi.db", "portal.db"):
+            (self.var / name).unlink(missing_ok=True)
+        env = self.env()
+        flask = str(BIN / "flask")
+        run = [
+            [flask, "--app", "portal", "translate", "compile"],
+            [flask, "--app", "planapi", "load-demo"],
+            [flask, "--app", "portal", "init-db"],
+        ]
+        for argv in run:
+            subprocess.run(argv, cwd=ROOT, env=env, check=True, capture_output=True)
+
+    def start(self) -> None:
+        self.build()
+        for server in self.servers.values():
+            server.start()
+
+    def stop(self) -> None:
+        for server in reversed(list(self.servers.values())):
+            server.stop()
+
+
+DEMO_LOGINS = """
+Test logins (fictitious people; choose them on the MitID simulator's page):
+  Citizen, 41, ressourceforløb, consent expiring   Mette Lund Sørensen  090685-2990
+  Citizen, 24, youth unit                          Jonas Holm Nielsen   140302-9990
+  Parent acting for Emma (15, efterskole)          Anders Kjær Poulsen  120379-2990
+  Citizen with no plan                             Freja Dam            281196-2990
+  Citizen who withdrew consent                     Karim Hassan         030590-2990
+  Caseworker (employee login)                      Lene Bach            lene.bach
+"""
+
+
+def main() -> None:
+    stack = Stack(var=ROOT / "var" / "demo")
+    stack.prepare()
+    try:
+        stack.start()
+    except RuntimeError as exc:
+        stack.stop()
+        sys.exit(f"could not start the demo: {exc}")
+    print(f"\nMit Overblik is running: {stack.portal_url}")
+    print(f"  plan API:        {stack.planapi_url}/openapi.json")
+    print(f"  MitID simulator: {stack.simulator_url}/mitid/.well-known/openid-configuration")
+    print(DEMO_LOGINS)
+    print("Press Ctrl+C to stop.")
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

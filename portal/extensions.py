@@ -1,0 +1,22 @@
+"""Extensions, created unbound and bound to the app in create_app()."""
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_session import Session
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+server_session = Session()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

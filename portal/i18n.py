@@ -1,0 +1,74 @@
+"""Locale selection and Danish-style date formatting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, get_locale, ngettext
+from flask_babel import gettext as _
+
+TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def select_locale() -> str:
+    """An explicit choice (cookie) wins, then the browser's Accept-Language, then Danish."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
+    if chosen in languages:
+        return str(chosen)
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(TZ) if value.tzinfo else value.replace(tzinfo=TZ)
+
+
+def long_datetime(value: datetime) -> str:
+    """'tirsdag den 3. december 2024 kl. 10.00' / 'Tuesday 3 December 2024 at 10:00'."""
+    if str(get_locale()) == "da":
+        return format_datetime(_local(value), "EEEE 'den' d. MMMM y 'kl.' HH.mm")
+    return format_datetime(_local(value), "EEEE d MMMM y 'at' HH:mm")
+
+
+def long_date(value: date) -> str:
+    if str(get_locale()) == "da":
+        return format_date(value, "EEEE 'den' d. MMMM y")
+    return format_date(value, "EEEE d MMMM y")
+
+
+def short_date(value: date) -> str:
+    if str(get_locale()) == "da":
+        return format_date(value, "d. MMMM y")
+    return format_date(value, "d MMMM y")
+
+
+def time_of_day(value: datetime) -> str:
+    return format_datetime(_local(value), "HH.mm" if str(get_locale()) == "da" else "HH:mm")
+
+
+def relative_day(value: date | datetime, today: date | None = None) -> str:
+    """A short hint such as 'i dag', 'i morgen', 'om 3 dage', 'for 2 dage siden'."""
+    day = _local(value).date() if isinstance(value, datetime) else value
+    today = today or datetime.now(TZ).date()
+    delta = (day - today).days
+    if delta == 0:
+        return _("today")
+    if delta == 1:
+        return _("tomorrow")
+    if delta == -1:
+        return _("yesterday")
+    if delta > 1:
+        return ngettext("in %(num)d day", "in %(num)d days", delta)
+    return ngettext("%(num)d day ago", "%(num)d days ago", -delta)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        long_datetime=long_datetime,
+        long_date=long_date,
+        short_date=short_date,
+        time_of_day=time_of_day,
+        relative_day=relative_day,
+    )

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's second command: install what the tests need, then run every check.
+# Order: lint and types, unit tests (SQLite), plan API suite again on PostgreSQL, e2e in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/apt_need.sh /usr/bin/chromium chromium '/usr/lib/postgresql/*/bin/initdb' postgresql
+bash scripts/setup.sh dev
+export PATH="$PWD/.venv/bin:$PATH"
+
+echo "== ruff"; ruff check . && ruff format --check .
+echo "== mypy"; mypy
+echo "== unit tests"; pytest tests/unit -q -p no:cacheprovider
+echo "== plan API tests on PostgreSQL"
+pg_url="$(bash scripts/postgres.sh start)"
+trap 'bash scripts/postgres.sh stop' EXIT
+PLANAPI_TEST_DATABASE_URL="$pg_url/planapi_test" pytest tests/unit/planapi -q -p no:cacheprovider
+echo "== end-to-end tests (Chromium)"; pytest tests/e2e -q -p no:cacheprovider

@@ -1,0 +1,135 @@
+"""Unit-test fixtures: the app in test config, a loud fake plan API, and the page helper."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import html5lib
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import create_app
+from portal.extensions import db
+
+
+class FakePlanAPI:
+    """The one fake of the plan API. Unrouted requests fail the test loudly.
+
+    Route with `fake.on("GET", "/v1/persons/p-1/plan", json=..., status=200)` or with a
+    callable taking the httpx.Request. `fake.requests` records what the portal sent.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = {}
+        self.requests: list[httpx.Request] = []
+
+    def on(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        status: int = 200,
+        handler: Callable[[httpx.Request], httpx.Response] | None = None,
+    ) -> None:
+        def respond(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(status, json=json)
+
+        self.routes[(method.upper(), path)] = handler or respond
+
+    def down(self, method: str, path: str) -> None:
+        def refuse(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("connection refused", request=request)
+
+        self.routes[(method.upper(), path)] = refuse
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        handler = self.routes.get((request.method, request.url.path))
+        if handler is None:
+            raise AssertionError(f"unexpected plan API call: {request.method} {request.url}")
+        return handler(request)
+
+    def sent_json(self, index: int = -1) -> Any:
+        return json.loads(self.requests[index].content)
+
+
+@pytest.fixture
+def fake_planapi() -> FakePlanAPI:
+    return FakePlanAPI()
+
+
+@pytest.fixture
+def app(fake_planapi: FakePlanAPI) -> Iterator[Flask]:
+    app = create_app({"PLANAPI_TRANSPORT": httpx.MockTransport(fake_planapi)}, env="test")
+    # No app context stays pushed during the test: requests must each get their own `g`.
+    with app.app_context():
+        db.create_all()
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class PageChecker:
+    """Fetch a page, assert its status, and check what every page must get right."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def get(self, url: str, status: int = 200, **kwargs: Any) -> BeautifulSoup:
+        response = self.client.get(url, **kwargs)
+        assert response.status_code == status, (url, response.status_code, response.location)
+        return self.check(response.get_data(as_text=True))
+
+    def post(
+        self, url: str, data: dict[str, Any], status: int = 200, **kwargs: Any
+    ) -> BeautifulSoup:
+        response = self.client.post(url, data=data, **kwargs)
+        assert response.status_code == status, (url, response.status_code, response.location)
+        return self.check(response.get_data(as_text=True))
+
+    def redirect(self, url: str, method: str = "GET", **kwargs: Any) -> str:
+        response = self.client.open(url, method=method, **kwargs)
+        assert response.status_code in (302, 303), (url, response.status_code)
+        return str(response.location)
+
+    @staticmethod
+    def check(html: str) -> BeautifulSoup:
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+        soup = BeautifulSoup(html, "html.parser")
+        assert soup.html is not None and soup.html.get("lang") in ("da", "en"), "missing lang"
+        title = soup.find("title")
+        assert title and normalize(title.text).endswith("– Mit Overblik"), "bad <title>"
+        ids = [el["id"] for el in soup.find_all(id=True)]
+        duplicates = {i for i in ids if ids.count(i) > 1}
+        assert not duplicates, f"duplicate ids: {duplicates}"
+        assert soup.find("main", id="main-content"), "no main landmark"
+        assert len(soup.find_all("h1")) == 1, "a page has exactly one h1"
+        for form in soup.find_all("form"):
+            assert form.get("action"), f"form without action: {form}"
+            if str(form.get("method", "get")).lower() == "post":
+                assert form.find("input", attrs={"name": "csrf_token"}), (
+                    f"POST form without CSRF: {form.get('action')}"
+                )
+        assert not soup.find_all(style=True), "inline style attributes break the CSP"
+        for script in soup.find_all("script"):
+            assert script.get("src"), "inline script breaks the CSP"
+        return soup
+
+
+@pytest.fixture
+def pages(client: FlaskClient) -> PageChecker:
+    return PageChecker(client)

@@ -1,0 +1,66 @@
+"""Dates in the locale's style, and catalogs that are complete."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask_babel import force_locale
+
+from portal import i18n
+from portal.config import ROOT
+
+UTC = ZoneInfo("UTC")
+
+
+def test_danish_long_datetime(app: Flask) -> None:
+    with app.test_request_context(), force_locale("da"):
+        # 09:00 UTC on 3 December 2024 is 10.00 in Copenhagen (winter time).
+        value = datetime(2024, 12, 3, 9, 0, tzinfo=UTC)
+        assert i18n.long_datetime(value) == "tirsdag den 3. december 2024 kl. 10.00"
+
+
+def test_english_long_datetime_in_summer_time(app: Flask) -> None:
+    with app.test_request_context(), force_locale("en"):
+        value = datetime(2025, 6, 3, 8, 30, tzinfo=UTC)
+        assert i18n.long_datetime(value) == "Tuesday 3 June 2025 at 10:30"
+
+
+def test_relative_day_hints(app: Flask) -> None:
+    today = date(2026, 3, 31)
+    with app.test_request_context(), force_locale("da"):
+        assert i18n.relative_day(date(2026, 3, 31), today) == "i dag"
+        assert i18n.relative_day(date(2026, 4, 1), today) == "i morgen"
+        assert i18n.relative_day(date(2026, 4, 3), today) == "om 3 dage"
+        assert i18n.relative_day(date(2026, 3, 29), today) == "for 2 dage siden"
+    with app.test_request_context(), force_locale("en"):
+        assert i18n.relative_day(date(2026, 4, 1), today) == "tomorrow"
+        assert i18n.relative_day(date(2026, 4, 2), today) == "in 2 days"
+
+
+def _catalog(lang: str):  # type: ignore[no-untyped-def]
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def test_danish_catalog_translates_every_message() -> None:
+    untranslated = []
+    for message in _catalog("da"):
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) or message.fuzzy:
+            untranslated.append(message.id)
+    assert not untranslated, f"Danish translations missing: {untranslated}"
+
+
+def test_both_catalogs_hold_every_extracted_message() -> None:
+    with (ROOT / "locales" / "messages.pot").open("rb") as fh:
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    for lang in ("da", "en"):
+        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(lang) if m.id}
+        assert template <= ids, (
+            f"{lang} lacks {sorted(template - ids)[:10]}; run `flask --app portal translate update`"
+        )
