@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from portal import config as config_module
-from portal import errors, i18n, security
+from portal import errors, i18n, outbox, security
 from portal.clients import base as planapi_base
 from portal.extensions import babel, csrf, db, limiter, server_session
 
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    outbox.init_app(app)
     _configure_jinja(app)
     _register_blueprints(app)
     _register_commands(app)
@@ -94,10 +95,32 @@ def _configure_jinja(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.views import about, health
+    from portal.views import (
+        about,
+        appointments,
+        consent,
+        contact,
+        health,
+        mydata,
+        overview,
+        plan,
+        preview,
+        progress,
+    )
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(about.bp)
+    for module in (
+        health,
+        about,
+        overview,
+        plan,
+        appointments,
+        contact,
+        consent,
+        progress,
+        preview,
+        mydata,
+    ):
+        app.register_blueprint(module.bp)
 
 
 def _register_commands(app: Flask) -> None:
@@ -155,6 +178,8 @@ def _register_commands(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create the portal's tables (sessions, outbox, preferences)."""
+        """Create the portal's tables (outbox, calendar feeds)."""
+        from portal import models  # noqa: F401 - registers the tables
+
         db.create_all()
         print("portal database ready")

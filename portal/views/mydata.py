@@ -1,0 +1,7 @@
+"""The mydata pages (see the issue that owns them)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("mydata", __name__)

@@ -1,0 +1,7 @@
+"""The progress pages (see the issue that owns them)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("progress", __name__)
