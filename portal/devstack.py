@@ -32,7 +32,7 @@ class Server:
     name: str
     argv: list[str]
     env: dict[str, str]
-    health_url: str
+    health_url: str | None
     log: Path
     process: subprocess.Popen[bytes] | None = None
 
@@ -51,6 +51,11 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited; see {self.log}")
+            if self.health_url is None:  # no HTTP: alive after a moment is good enough
+                time.sleep(0.5)
+                if self.process.poll() is None:
+                    return
+                continue
             try:
                 if httpx.get(self.health_url, timeout=1.0).status_code == 200:
                     return
