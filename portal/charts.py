@@ -127,3 +127,15 @@ def line_chart(
         parts.append("</g></g>")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above
+
+
+def legend_key(index: int) -> Markup:
+    """The line and marker of series `index`, small, for an HTML legend (decorative)."""
+    dash = DASHES[index % len(DASHES)]
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return Markup(  # noqa: S704 - no outside text in here
+        f'<svg class="chart-key chart-series-{index % 6}" viewBox="0 0 40 16" width="40" '
+        f'height="16" aria-hidden="true" focusable="false">'
+        f'<line x1="0" y1="8" x2="40" y2="8" stroke="currentColor" stroke-width="3"{dash_attr}/>'
+        f'<g fill="currentColor">{_marker(index, 20, 8)}</g></svg>'
+    )

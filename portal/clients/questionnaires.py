@@ -180,7 +180,9 @@ class QuestionnairesClient(PlanAPIClient):
     def list_scores(self, person_id: str, instrument_id: str | None = None) -> list[Score]:
         """GET /v1/persons/{person_id}/scores (oldest first)"""
         params = {"instrument_id": instrument_id} if instrument_id else None
-        found = self.get(f"/v1/persons/{person_id}/scores", _ScoreList, params=params).items
+        found: list[Score] = self.get(
+            f"/v1/persons/{person_id}/scores", _ScoreList, params=params
+        ).items
         return sorted(found, key=lambda s: s.answered_at)
 
 

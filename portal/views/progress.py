@@ -1,7 +1,548 @@
-"""The progress pages (see the issue that owns them)."""
+"""Sådan går det: short recurring questionnaires, and the citizen's own progress over time.
+
+Answering takes the answers plus two taps: "Se dine svar" (summary) and "Send". The
+summary carries the answers and the form key in hidden fields, so a double click, or
+going back and sending again, reaches the outbox with the same idempotency key and
+records one response. Drafts ("Gem og fortsæt senere") live in the portal's DB.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, get_locale, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from auth.access import access
+from portal import cadence, charts, drafts, outbox, scoring, waiting
+from portal.clients.base import (
+    Caller,
+    PlanAPIForbidden,
+    PlanAPINotFound,
+    PlanAPIRejected,
+    PlanAPIUnavailable,
+)
+from portal.clients.questionnaires import (
+    WHO5,
+    DueQuestionnaire,
+    Instrument,
+    QuestionnairesClient,
+    Score,
+    response_input,
+    responses_path,
+)
+from portal.extensions import db
+from portal.models import OutboxMessage
 
 bp = Blueprint("progress", __name__)
+
+OUTBOX_KIND = "questionnaire.response"
+_ANSWER_FIELD = re.compile(r"answers\.(\d+)\b")
+FORM_KEY_LENGTH = 32
+# A parent answers the child-perspective version for a child under this age.
+PARENT_ANSWERS_UNDER = 15
+
+
+# --- who is asking -------------------------------------------------------------------
+
+
+def _acting() -> Any:
+    acting = g.get("acting")
+    if acting is None:
+        abort(403)
+    return acting
+
+
+def _caller() -> Caller:
+    acting = _acting()
+    return Caller(
+        actor_id=acting.actor_id,
+        actor_role=acting.actor_role,
+        basis=acting.basis,
+        purpose=getattr(acting, "purpose", "") or "",
+    )
+
+
+def _person_id() -> str:
+    return str(_acting().subject_id)
+
+
+def _may_answer(acting: Any) -> bool:
+    """The person themself, or a parent with custody of a child under 15."""
+    if acting is None or acting.read_only:
+        return False
+    if acting.basis == "self":
+        return True
+    age = acting.subject_age
+    return acting.basis == "custody" and age is not None and age < PARENT_ANSWERS_UNDER
+
+
+def _idempotency_key(person_id: str, form_key: str) -> str:
+    # Bound to the person and the actor: a form key can never touch someone else's write.
+    return f"questionnaire:{person_id}:{_acting().actor_id}:{form_key}"
+
+
+def _form_key(value: str | None) -> str | None:
+    if value and len(value) == FORM_KEY_LENGTH and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
+
+
+def _client(caller: Caller | None = None) -> QuestionnairesClient:
+    return QuestionnairesClient(caller or _caller())
+
+
+def _pending(person_id: str) -> dict[str, OutboxMessage]:
+    """Answers registered in the portal but not yet delivered, by instrument."""
+    return {_instrument_of(m): m for m in outbox.pending_for(person_id) if m.kind == OUTBOX_KIND}
+
+
+def _instrument_of(message: OutboxMessage) -> str:
+    """The instrument a stored response is for, read from its path (…/{id}/responses)."""
+    return message.path.rstrip("/").split("/")[-2]
+
+
+def _urgency(due: DueQuestionnaire) -> waiting.Urgency:
+    return "overdue" if due.status == "overdue" else "soon"
+
+
+# --- the overview's waiting list -----------------------------------------------------
+
+
+@waiting.register
+def due_questionnaires(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
+    """Questionnaires the person (or their parent) can answer now."""
+    if not _may_answer(g.get("acting")):
+        return []
+    pending = _pending(person_id)
+    return [
+        waiting.WaitingItem(
+            kind="questionnaire",
+            title=_("Answer: %(title)s", title=str(due.title)),
+            detail=ngettext("About %(num)d minute", "About %(num)d minutes", due.estimated_minutes),
+            url=url_for("progress.answer", instrument_id=due.instrument_id),
+            due=due.due_on,
+            urgency=_urgency(due),
+        )
+        for due in _client(caller).list_due(person_id)
+        if due.status in ("due", "overdue") and due.instrument_id not in pending
+    ]
+
+
+# --- my progress ---------------------------------------------------------------------
+
+
+def _month(day: date) -> str:
+    return format_date(day, "MMMM")
+
+
+def _date_label(day: date) -> str:
+    return format_date(day, "d. MMM" if str(get_locale()) == "da" else "d MMM")
+
+
+def _meaningful_change(instrument_id: str, low: int, high: int) -> float:
+    if instrument_id == WHO5:
+        return scoring.WHO5_MEANINGFUL_CHANGE
+    return max(1.0, (high - low) / 10)
+
+
+def _reading(
+    instrument_id: str, title: str, points: list[tuple[date, float]], change: float
+) -> str:
+    trend = scoring.trend(points, change)
+    if trend is None:
+        return ""
+    month = _month(trend.since)
+    if instrument_id == WHO5:
+        return {
+            "up": _("Your well-being has gone up since %(month)s.", month=month),
+            "down": _("Your well-being has gone down since %(month)s.", month=month),
+            "same": _("Your well-being is about the same as in %(month)s.", month=month),
+        }[trend.direction]
+    return {
+        "up": _("“%(title)s” has gone up since %(month)s.", title=title, month=month),
+        "down": _("“%(title)s” has gone down since %(month)s.", title=title, month=month),
+        "same": _("“%(title)s” is about the same as in %(month)s.", title=title, month=month),
+    }[trend.direction]
+
+
+def _goal_reading(goal: str, points: list[tuple[date, float]]) -> str:
+    trend = scoring.trend(points, 1)
+    if trend is None:
+        return ""
+    month = _month(trend.since)
+    return {
+        "up": _("You are closer to “%(goal)s” than in %(month)s.", goal=goal, month=month),
+        "down": _("You are further from “%(goal)s” than in %(month)s.", goal=goal, month=month),
+        "same": _("You are about as close to “%(goal)s” as in %(month)s.", goal=goal, month=month),
+    }[trend.direction]
+
+
+def _score_section(
+    instrument_id: str, scores: list[Score], instrument: Instrument | None
+) -> dict[str, Any]:
+    """One instrument's history: chart, table rows and a plain-language reading."""
+    title = str(instrument.title) if instrument else instrument_id
+    low, high = scores[-1].reported_min, scores[-1].reported_max
+    rows = [(cadence.local_day(s.answered_at), float(s.reported)) for s in scores]
+    section: dict[str, Any] = {
+        "id": instrument_id,
+        "title": title,
+        "instrument": instrument,
+        "low": low,
+        "high": high,
+        "latest": scores[-1].reported,
+        "rows": rows,
+        "per_item": False,
+    }
+    if instrument is not None and instrument.generated:
+        # Goals: one line per sub-goal, each the citizen's own 0–10 rating.
+        names = {item.id: str(item.text) for item in instrument.ordered_items}
+        item_ids: list[str] = []
+        for s in scores:
+            item_ids.extend(i.item_id for i in s.items if i.item_id not in item_ids)
+        item_low, item_high = (
+            (instrument.scales[0].min, instrument.scales[0].max) if instrument.scales else (0, 10)
+        )
+        series, readings = [], []
+        for item_id in item_ids:
+            points = [
+                (cadence.local_day(s.answered_at), float(i.value))
+                for s in scores
+                for i in s.items
+                if i.item_id == item_id
+            ]
+            name = names.get(item_id, item_id)
+            series.append(charts.Series(name, [charts.Point(d, v) for d, v in points]))
+            readings.append(_goal_reading(name, points))
+        values = {
+            cadence.local_day(s.answered_at): {i.item_id: i.value for i in s.items} for s in scores
+        }
+        section.update(
+            per_item=True,
+            names=[s.label for s in series],
+            table=[(day, [values[day].get(i) for i in item_ids]) for day in sorted(values)],
+            readings=[r for r in readings if r],
+            chart=charts.line_chart(
+                series,
+                chart_id=f"chart-{instrument_id}",
+                title=title,
+                description=_(
+                    "Your own rating from %(low)d to %(high)d of how close you are to each "
+                    "goal, %(count)d times from %(first)s to %(last)s.",
+                    low=item_low,
+                    high=item_high,
+                    count=len(values),
+                    first=_date_label(rows[0][0]),
+                    last=_date_label(rows[-1][0]),
+                )
+                + " "
+                + " ".join(r for r in readings if r),
+                y_min=item_low,
+                y_max=item_high,
+                y_ticks=_ticks(item_low, item_high),
+                date_label=_date_label,
+            ),
+        )
+        return section
+    reading = _reading(instrument_id, title, rows, _meaningful_change(instrument_id, low, high))
+    section.update(
+        readings=[reading] if reading else [],
+        chart=charts.line_chart(
+            [charts.Series(title, [charts.Point(d, v) for d, v in rows])],
+            chart_id=f"chart-{instrument_id}",
+            title=title,
+            description=(
+                _(
+                    "Score from %(low)d to %(high)d, %(count)d times from %(first)s to "
+                    "%(last)s. Latest score: %(latest)d.",
+                    low=low,
+                    high=high,
+                    count=len(rows),
+                    first=_date_label(rows[0][0]),
+                    last=_date_label(rows[-1][0]),
+                    latest=scores[-1].reported,
+                )
+                + " "
+                + reading
+            ).strip(),
+            y_min=low,
+            y_max=high,
+            y_ticks=_ticks(low, high),
+            date_label=_date_label,
+        ),
+    )
+    return section
+
+
+def _ticks(low: int, high: int) -> tuple[int, ...]:
+    step = max(1, (high - low) // 4) if (high - low) % 4 == 0 else max(1, (high - low) // 5)
+    return tuple(range(low, high + 1, step))
+
+
+@bp.get("/saadan-gaar-det")
+@access("citizen")
+def index() -> ResponseReturnValue:
+    person_id = _person_id()
+    acting = _acting()
+    if not acting.read_only:
+        try:
+            outbox.deliver_pending(person_id, limit=10)
+        except Exception:  # delivering here is only a bonus; the deliverer process retries
+            db.session.rollback()
+    client = _client()
+    due_list: list[DueQuestionnaire] | None
+    try:
+        due_list = client.list_due(person_id)
+    except PlanAPIUnavailable:
+        due_list = None
+    sections: list[dict[str, Any]] | None
+    try:
+        sections = []
+        by_instrument: dict[str, list[Score]] = {}
+        for score in client.list_scores(person_id):
+            by_instrument.setdefault(score.instrument_id, []).append(score)
+        order = [d.instrument_id for d in due_list or []]
+        for instrument_id in sorted(
+            by_instrument, key=lambda i: (order.index(i) if i in order else len(order), i)
+        ):
+            try:
+                instrument = client.get_person_questionnaire(person_id, instrument_id)
+            except PlanAPINotFound:
+                instrument = None
+            sections.append(_score_section(instrument_id, by_instrument[instrument_id], instrument))
+    except PlanAPIUnavailable:
+        sections = None
+    return render_template(
+        "pages/progress/index.html",
+        due_list=due_list,
+        may_answer=_may_answer(acting),
+        pending=_pending(person_id),
+        drafts=drafts.for_person(acting.actor_id, person_id),
+        sections=sections,
+        who5=WHO5,
+        legend_key=charts.legend_key,
+    )
+
+
+# --- answering -----------------------------------------------------------------------
+
+
+def _error_messages(instrument: Instrument, errors: Mapping[str, str]) -> dict[str, str]:
+    numbers = {item.id: n for n, item in enumerate(instrument.ordered_items, start=1)}
+    messages = {}
+    for item_id, code in errors.items():
+        number = numbers.get(item_id, 0)
+        if code == "missing":
+            messages[item_id] = _("Choose an answer to question %(number)d.", number=number)
+        else:
+            messages[item_id] = _(
+                "Choose one of the answers shown for question %(number)d.", number=number
+            )
+    return messages
+
+
+def _answerable(instrument_id: str) -> tuple[str, Instrument]:
+    """The instrument as this person answers it, if the one acting may answer it."""
+    if not _may_answer(_acting()):
+        abort(403)
+    person_id = _person_id()
+    try:
+        return person_id, _client().get_person_questionnaire(person_id, instrument_id)
+    except PlanAPINotFound:
+        abort(404)
+    except PlanAPIForbidden:
+        abort(403)
+
+
+def _typed(instrument: Instrument) -> dict[str, str]:
+    return {item.id: request.form.get(scoring.field_name(item), "") for item in instrument.items}
+
+
+def _render_form(
+    instrument: Instrument,
+    answers: Mapping[str, Any],
+    form_key: str,
+    errors: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    return (
+        render_template(
+            "pages/progress/answer.html",
+            instrument=instrument,
+            answers={k: str(v) for k, v in answers.items()},
+            form_key=form_key,
+            errors=errors or {},
+            field_name=scoring.field_name,
+            for_child=_acting().basis == "custody",
+            who5=WHO5,
+        ),
+        status,
+    )
+
+
+@bp.get("/saadan-gaar-det/<string:instrument_id>/besvar")
+@access("citizen_write")
+def answer(instrument_id: str) -> ResponseReturnValue:
+    person_id, instrument = _answerable(instrument_id)
+    draft = drafts.find(_acting().actor_id, person_id, instrument_id)
+    if draft is not None and draft.instrument_version == str(instrument.version):
+        return _render_form(instrument, draft.answers, draft.form_key)
+    return _render_form(instrument, {}, drafts.new_form_key())
+
+
+@bp.post("/saadan-gaar-det/<string:instrument_id>/besvar")
+@access("citizen_write")
+def review(instrument_id: str) -> ResponseReturnValue:
+    """ "Se dine svar" (to the summary) or "Gem og fortsæt senere" (keep a draft)."""
+    person_id, instrument = _answerable(instrument_id)
+    form_key = _form_key(request.form.get("form_key")) or drafts.new_form_key()
+    checked = scoring.validate(instrument, request.form)
+    save = request.form.get("action") == "save"
+    if not save and not checked.ok:
+        messages = _error_messages(instrument, checked.errors)
+        return _render_form(instrument, _typed(instrument), form_key, messages, 400)
+    drafts.save(
+        actor_id=_acting().actor_id,
+        person_id=person_id,
+        instrument_id=instrument_id,
+        instrument_version=str(instrument.version),
+        answers=checked.answers,
+        form_key=form_key,
+        instrument=instrument.model_dump(mode="json"),
+    )
+    if save:
+        flash(_("Your answers are saved. You can continue later."), "success")
+        return redirect(url_for("progress.index"), 303)
+    return render_template(
+        "pages/progress/summary.html",
+        instrument=instrument,
+        answers=checked.answers,
+        form_key=form_key,
+        field_name=scoring.field_name,
+        for_child=_acting().basis == "custody",
+    )
+
+
+def _sendable(instrument_id: str, form_key: str) -> Instrument:
+    """The instrument to check the answers against, also while the plan API is down.
+
+    The summary step stored the instrument (after checking that this person may answer
+    it) in the draft; if the plan API cannot be asked now, that copy is used.
+    """
+    try:
+        return _answerable(instrument_id)[1]
+    except PlanAPIUnavailable:
+        draft = drafts.find(_acting().actor_id, _person_id(), instrument_id)
+        if draft is None or draft.form_key != form_key or draft.instrument is None:
+            raise
+        return Instrument.model_validate(draft.instrument)
+
+
+@bp.post("/saadan-gaar-det/<string:instrument_id>/send")
+@access("citizen_write")
+def send(instrument_id: str) -> ResponseReturnValue:
+    person_id = _person_id()
+    form_key = _form_key(request.form.get("form_key"))
+    if form_key is not None and outbox.status_of(_idempotency_key(person_id, form_key)) in (
+        "pending",
+        "delivered",
+    ):
+        # Sent before (a double click, or back and send again): one response, same receipt.
+        return redirect(url_for("progress.receipt", form_key=form_key), 303)
+    instrument = _sendable(instrument_id, form_key or "")
+    checked = scoring.validate(instrument, request.form)
+    if form_key is None or not checked.ok:
+        messages = _error_messages(instrument, checked.errors)
+        return _render_form(
+            instrument, _typed(instrument), form_key or drafts.new_form_key(), messages, 400
+        )
+    acting = _acting()
+    payload = response_input(instrument, checked.answers, str(get_locale()))
+    try:
+        outbox.submit(
+            kind=OUTBOX_KIND,
+            caller=_caller(),
+            person_id=person_id,
+            path=responses_path(person_id, instrument.id),
+            payload=payload,
+            idempotency_key=_idempotency_key(person_id, form_key),
+        )
+    except PlanAPIRejected as refused:
+        messages = {}
+        items = instrument.ordered_items
+        for field, reason in refused.field_errors.items():
+            # "answers.<n>.value": n indexes the answers as sent, in item order
+            index = _ANSWER_FIELD.match(field)
+            if index and int(index.group(1)) < len(items):
+                number = int(index.group(1)) + 1
+                messages[items[number - 1].id] = _(
+                    "Question %(number)d: the answer was not accepted (%(reason)s).",
+                    number=number,
+                    reason=reason,
+                )
+        if not messages:
+            flash(
+                _("Your answers could not be received. Please check them and send again."), "error"
+            )
+        return _render_form(instrument, checked.answers, drafts.new_form_key(), messages, 400)
+    except PlanAPIForbidden:
+        abort(403)
+    drafts.discard(acting.actor_id, person_id, instrument_id)
+    return redirect(url_for("progress.receipt", form_key=form_key), 303)
+
+
+@bp.get("/saadan-gaar-det/kvittering/<string:form_key>")
+@access("citizen")
+def receipt(form_key: str) -> ResponseReturnValue:
+    person_id = _person_id()
+    if _form_key(form_key) is None:
+        abort(404)
+    message = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == _idempotency_key(person_id, form_key),
+            OutboxMessage.person_id == person_id,
+        )
+    )
+    if message is None or message.status == "rejected":
+        abort(404)
+    reported = None
+    low = high = None
+    if message.status == "delivered" and message.response:
+        stored = message.response.get("score") or {}
+        reported, low, high = (
+            stored.get("reported"),
+            stored.get("reported_min"),
+            stored.get("reported_max"),
+        )
+    title = None
+    instrument_id = _instrument_of(message)
+    try:
+        instrument: Instrument | None = _client().get_person_questionnaire(person_id, instrument_id)
+    except (PlanAPIUnavailable, PlanAPINotFound, PlanAPIForbidden):
+        instrument = None
+    if instrument is not None:
+        title = str(instrument.title)
+        if reported is None and instrument.version == message.payload.get("instrument_version"):
+            answers = {a["item_id"]: int(a["value"]) for a in message.payload.get("answers", [])}
+            if set(answers) == {i.id for i in instrument.items}:
+                result = scoring.score(instrument, answers)
+                reported = result.reported
+                low, high = instrument.scoring.reported_min, instrument.scoring.reported_max
+    return render_template(
+        "pages/progress/receipt.html",
+        delivered=message.status == "delivered",
+        title=title,
+        instrument=instrument,
+        reported=reported,
+        low=low,
+        high=high,
+        answered_at=message.created_at,
+        is_who5=instrument_id == WHO5,
+    )

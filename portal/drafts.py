@@ -1,0 +1,90 @@
+"""Half-answered questionnaires, kept in the portal's DB so the citizen can resume later.
+
+A draft belongs to the person logged in *and* the person answered for (a parent may
+answer for a child), one per instrument. It also holds the idempotency key of the round
+being answered, so that resuming and sending later still records one response.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.models import utcnow
+
+
+class QuestionnaireDraft(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "questionnaire_draft"
+    __table_args__ = (UniqueConstraint("actor_id", "person_id", "instrument_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[str] = mapped_column(String(100))
+    person_id: Mapped[str] = mapped_column(String(100), index=True)
+    instrument_id: Mapped[str] = mapped_column(String(100))
+    instrument_version: Mapped[str] = mapped_column(String(50))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    form_key: Mapped[str] = mapped_column(String(64))
+    # The instrument as answered, so "Send" works while the plan API is down.
+    instrument: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+def new_form_key() -> str:
+    return uuid.uuid4().hex
+
+
+def find(actor_id: str, person_id: str, instrument_id: str) -> QuestionnaireDraft | None:
+    return db.session.scalar(
+        select(QuestionnaireDraft).where(
+            QuestionnaireDraft.actor_id == actor_id,
+            QuestionnaireDraft.person_id == person_id,
+            QuestionnaireDraft.instrument_id == instrument_id,
+        )
+    )
+
+
+def save(
+    *,
+    actor_id: str,
+    person_id: str,
+    instrument_id: str,
+    instrument_version: str,
+    answers: dict[str, int],
+    form_key: str,
+    instrument: dict[str, Any] | None = None,
+) -> QuestionnaireDraft:
+    draft = find(actor_id, person_id, instrument_id)
+    if draft is None:
+        draft = QuestionnaireDraft(
+            actor_id=actor_id, person_id=person_id, instrument_id=instrument_id
+        )
+        db.session.add(draft)
+    draft.instrument_version = instrument_version
+    draft.answers = dict(answers)
+    draft.form_key = form_key
+    draft.instrument = instrument
+    db.session.commit()
+    return draft
+
+
+def discard(actor_id: str, person_id: str, instrument_id: str) -> None:
+    draft = find(actor_id, person_id, instrument_id)
+    if draft is not None:
+        db.session.delete(draft)
+        db.session.commit()
+
+
+def for_person(actor_id: str, person_id: str) -> dict[str, QuestionnaireDraft]:
+    rows = db.session.scalars(
+        select(QuestionnaireDraft).where(
+            QuestionnaireDraft.actor_id == actor_id, QuestionnaireDraft.person_id == person_id
+        )
+    )
+    return {row.instrument_id: row for row in rows}

@@ -1,0 +1,475 @@
+"""Sådan går det: the progress page, answering, summary, receipt, drafts, preview, outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from flask import Blueprint, Flask, g
+from sqlalchemy import func, select
+
+from auth import access as access_module
+from portal import outbox, waiting
+from portal.extensions import db
+from portal.models import OutboxMessage
+from portal.views import progress
+from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
+from tests.unit.progress_builders import due, goals, score, stored_response, who5
+
+PERSON = "p-mette"
+BASE = f"/v1/persons/{PERSON}"
+WHO5_PATH = f"{BASE}/questionnaires/who-5"
+ANSWERS = {"who5-1": 3, "who5-2": 4, "who5-3": 2, "who5-4": 3, "who5-5": 1}  # 13 → 52
+
+
+def acting(**overrides: Any) -> SimpleNamespace:
+    fields: dict[str, Any] = {
+        "actor_id": PERSON,
+        "actor_role": "citizen",
+        "actor_name": "Mette Lund Sørensen",
+        "subject_id": PERSON,
+        "subject_name": "Mette Lund Sørensen",
+        "subject_age": 41,
+        "basis": "self",
+        "purpose": "",
+        "read_only": False,
+        "can_switch": False,
+    }
+    fields.update(overrides)
+    return SimpleNamespace(**fields)
+
+
+@pytest.fixture
+def sign_in(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., SimpleNamespace]]:
+    """Acting-as without the login flow (until the shared fixture exists)."""
+    current: dict[str, SimpleNamespace] = {}
+
+    def check_citizen() -> Any:
+        return None if "acting" in g else ("login needed", 401)
+
+    def check_write() -> Any:
+        if "acting" not in g:
+            return ("login needed", 401)
+        return ("read-only", 403) if g.acting.read_only else None
+
+    monkeypatch.setitem(access_module._checks, "citizen", check_citizen)
+    monkeypatch.setitem(access_module._checks, "citizen_write", check_write)
+
+    @app.before_request
+    def set_acting() -> None:
+        if "who" in current:
+            g.acting = current["who"]
+
+    if "auth" not in app.blueprints:  # the layout links to these once someone is logged in
+        stub = Blueprint("auth", __name__)
+        for rule in ("keep-alive", "logout", "choose-person", "logged-out/<reason>"):
+            stub.add_url_rule(f"/stub-auth/{rule}", rule.split("/")[0].replace("-", "_"))
+        app.register_blueprint(stub)
+
+    def sign(**overrides: Any) -> SimpleNamespace:
+        current["who"] = acting(**overrides)
+        return current["who"]
+
+    yield sign
+
+
+def answered(day: int, reported: int, month: int = 3) -> dict[str, Any]:
+    return score(at=datetime(2025, month, day, 9, tzinfo=UTC), reported=reported)
+
+
+def routes(
+    fake: FakePlanAPI,
+    *,
+    due_list: list[dict[str, Any]] | None = None,
+    scores: list[dict[str, Any]] | None = None,
+) -> None:
+    fake.on(
+        "GET",
+        f"{BASE}/questionnaires",
+        json={"items": due_list if due_list is not None else [due()]},
+    )
+    fake.on("GET", f"{BASE}/scores", json={"items": scores or []})
+    fake.on("GET", WHO5_PATH, json=who5())
+    fake.on("GET", f"{BASE}/questionnaires/plan-goals", json=goals())
+
+
+def who5_form(answers: dict[str, int] = ANSWERS, **extra: str) -> dict[str, str]:
+    return {f"q-{k}": str(v) for k, v in answers.items()} | extra
+
+
+def form_key_of(soup: Any) -> str:
+    return str(soup.find("input", attrs={"name": "form_key"})["value"])
+
+
+def hidden(soup: Any) -> dict[str, str]:
+    """The form key and CSRF token of the questionnaire form on the page."""
+    return {
+        "form_key": form_key_of(soup),
+        "csrf_token": str(soup.find("input", attrs={"name": "csrf_token"})["value"]),
+    }
+
+
+def hidden_csrf(soup: Any) -> str:
+    return str(soup.find("input", attrs={"name": "csrf_token"})["value"])
+
+
+def responses_recorded(fake: FakePlanAPI) -> list[httpx.Request]:
+    return [r for r in fake.requests if r.method == "POST"]
+
+
+# --- the progress page ---------------------------------------------------------------
+
+
+def test_progress_page_lists_due_questionnaire_and_chart(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(fake_planapi, scores=[answered(3, 40), answered(31, 60)])
+    soup = pages.get("/saadan-gaar-det")
+    assert normalize(soup.h1.text) == "Sådan går det"
+    card = soup.select_one(".questionnaire-card")
+    assert "Klar til at besvare" in normalize(card.text)
+    assert card.find("a", href="/saadan-gaar-det/who-5/besvar")
+    svg = soup.select_one("svg#chart-who-5")
+    assert svg["role"] == "img" and svg.find("title") and svg.find("desc")
+    assert "Din trivsel er steget siden marts." in normalize(soup.text)
+    assert "Din trivsel er steget siden marts." in svg.find("desc").text
+    rows = [
+        [normalize(c.text) for c in tr.find_all(["th", "td"])]
+        for tr in soup.select("#who-5-caption ~ tbody tr")
+    ]
+    assert rows == [["3. marts 2025", "40"], ["31. marts 2025", "60"]]
+    assert "ikke en diagnose" in normalize(soup.text)
+    assert "Psykiatrisk Center Nordsjælland" in normalize(soup.text)
+
+
+def test_goal_progress_has_a_line_and_a_column_per_goal(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    first = score(
+        "plan-goals",
+        at=datetime(2025, 2, 3, 9, tzinfo=UTC),
+        reported=30,
+        items={"g-1": 2, "g-2": 4},
+        raw=3,
+    )
+    later = score(
+        "plan-goals",
+        at=datetime(2025, 3, 3, 9, tzinfo=UTC),
+        reported=50,
+        items={"g-1": 6, "g-2": 4},
+        raw=5,
+    )
+    routes(fake_planapi, due_list=[due("plan-goals")], scores=[first, later])
+    soup = pages.get("/saadan-gaar-det")
+    assert len(soup.select("svg#chart-plan-goals polyline")) == 2
+    headers = [normalize(th.text) for th in soup.select("#plan-goals-caption ~ thead th")]
+    assert headers == ["Dato", "Få en fast bolig", "Starte på uddannelse"]
+    text = normalize(soup.text)
+    assert "Du er tættere på “Få en fast bolig” end i februar." in text
+    assert "Du er lige så tæt på “Starte på uddannelse” som i februar." in text
+
+
+def test_states_done_overdue_and_queued(
+    app: Flask, pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(
+        fake_planapi,
+        due_list=[
+            due("who-5", status="overdue"),
+            due("plan-goals", status="done"),
+            due("experience", status="due"),
+        ],
+    )
+    with app.test_request_context():
+        db.session.add(
+            OutboxMessage(
+                idempotency_key="k",
+                kind=progress.OUTBOX_KIND,
+                person_id=PERSON,
+                path=f"{BASE}/questionnaires/experience/responses",
+                payload={},
+                caller={"actor_id": PERSON, "actor_role": "citizen", "basis": "self"},
+            )
+        )
+        db.session.commit()
+    fake_planapi.down("POST", f"{BASE}/questionnaires/experience/responses")
+    soup = pages.get("/saadan-gaar-det")
+    cards = [normalize(c.text) for c in soup.select(".questionnaire-card")]
+    assert "Over fristen" in cards[0] and "Besvar" in cards[0]
+    assert "Besvaret" in cards[1] and "Næste gang" in cards[1]
+    assert "bliver sendt" in cards[2]
+    assert len(soup.select(".questionnaire-card a.button")) == 1
+
+
+def test_plan_api_down_gives_notices_not_an_error(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    fake_planapi.down("GET", f"{BASE}/questionnaires")
+    fake_planapi.down("GET", f"{BASE}/scores")
+    soup = pages.get("/saadan-gaar-det")
+    assert len(soup.select(".alert-warning")) == 2
+
+
+def test_no_answers_yet(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(fake_planapi, due_list=[])
+    soup = pages.get("/saadan-gaar-det")
+    assert "ingen spørgeskemaer" in normalize(soup.text)
+    assert not soup.find("svg", role="img")
+
+
+# --- answering -----------------------------------------------------------------------
+
+
+def test_answer_form_is_radio_groups_in_fieldsets(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(fake_planapi)
+    soup = pages.get("/saadan-gaar-det/who-5/besvar")
+    fieldsets = soup.select("form.questionnaire fieldset")
+    assert len(fieldsets) == 5
+    first = fieldsets[0]
+    assert normalize(first.legend.text) == "1. Jeg har været glad og i godt humør"
+    radios = first.select("input[type=radio]")
+    assert [r["value"] for r in radios] == ["5", "4", "3", "2", "1", "0"]
+    assert all(soup.find("label", attrs={"for": r["id"]}) for r in radios)
+    assert len(form_key_of(soup)) == 32
+    buttons = [normalize(b.text) for b in soup.select("form.questionnaire button")]
+    assert buttons == ["Se dine svar", "Gem og fortsæt senere"]
+
+
+def test_missing_and_out_of_scale_answers_are_explained_and_kept(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(fake_planapi)
+    form_page = pages.get("/saadan-gaar-det/who-5/besvar")
+    key, token = form_key_of(form_page), hidden(form_page)["csrf_token"]
+    form = who5_form(csrf_token=token, form_key=key, action="review")
+    del form["q-who5-2"]
+    form["q-who5-4"] = "9"
+    soup = pages.post("/saadan-gaar-det/who-5/besvar", form, status=400)
+    assert normalize(soup.title.text).startswith("Fejl:")
+    summary = [normalize(a.text) for a in soup.select(".alert-error li a")]
+    assert summary == [
+        "Vælg et svar til spørgsmål 2.",
+        "Vælg et af de viste svar til spørgsmål 4.",
+    ]
+    assert soup.select_one(".alert-error a")["href"] == "#q-who5-2-5"
+    assert soup.find(id="q-who5-2-5"), "the summary links to the first radio"
+    assert soup.find("input", id="q-who5-1-3").has_attr("checked"), "typed answers are kept"
+    assert form_key_of(soup) == key
+    assert (
+        "q-who5-4-error" in soup.find(id="q-who5-4-5").find_parent("fieldset")["aria-describedby"]
+    )
+
+
+def test_who5_answer_summary_send_receipt(
+    app: Flask, pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(fake_planapi)
+    fake_planapi.on(
+        "POST",
+        f"{WHO5_PATH}/responses",
+        status=201,
+        json=stored_response("who-5", ANSWERS, 52, datetime(2025, 3, 10, tzinfo=UTC)),
+    )
+    form_page = pages.get("/saadan-gaar-det/who-5/besvar")
+    key, token = form_key_of(form_page), hidden(form_page)["csrf_token"]
+    summary = pages.post(
+        "/saadan-gaar-det/who-5/besvar", who5_form(form_key=key, csrf_token=token, action="review")
+    )
+    assert normalize(summary.h1.text) == "Tjek dine svar"
+    assert [normalize(d.text) for d in summary.select("dd")] == [
+        "Lidt mere end halvdelen af tiden",
+        "Det meste af tiden",
+        "Lidt mindre end halvdelen af tiden",
+        "Lidt mere end halvdelen af tiden",
+        "Lidt af tiden",
+    ]
+    send_form = summary.select_one("form[action='/saadan-gaar-det/who-5/send']")
+    data = {i["name"]: i["value"] for i in send_form.select("input[type=hidden]")}
+    location = pages.redirect("/saadan-gaar-det/who-5/send", method="POST", data=data)
+    assert location == f"/saadan-gaar-det/kvittering/{key}"
+    sent = fake_planapi.sent_json()
+    assert sent == {
+        "instrument_version": 1,
+        "language": "da",
+        "answers": [{"item_id": k, "value": v} for k, v in ANSWERS.items()],
+    }
+    assert responses_recorded(fake_planapi)[-1].headers["Idempotency-Key"].endswith(key)
+    receipt = pages.get(location)
+    text = normalize(receipt.text)
+    assert "Dine svar er modtaget" in text
+    assert "Din trivsel: 52 ud af 100" in text
+    # sending the same summary again (double click, back + send): one response
+    assert pages.redirect("/saadan-gaar-det/who-5/send", method="POST", data=data) == location
+    assert len(responses_recorded(fake_planapi)) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_plan_api_down_at_send_is_queued_then_delivered_once(
+    app: Flask, pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(fake_planapi)
+    form_page = pages.get("/saadan-gaar-det/who-5/besvar")
+    key, token = form_key_of(form_page), hidden(form_page)["csrf_token"]
+    pages.post(
+        "/saadan-gaar-det/who-5/besvar", who5_form(form_key=key, csrf_token=token, action="review")
+    )
+    for path in (f"{BASE}/questionnaires", WHO5_PATH, f"{WHO5_PATH}/responses"):
+        fake_planapi.down("GET" if not path.endswith("responses") else "POST", path)
+    data = who5_form(form_key=key, csrf_token=token)
+    location = pages.redirect("/saadan-gaar-det/who-5/send", method="POST", data=data)
+    receipt = pages.get(location)
+    assert "Dine svar er registreret" in normalize(receipt.text)
+    assert pages.redirect("/saadan-gaar-det/who-5/send", method="POST", data=data) == location
+    fake_planapi.on(
+        "POST",
+        f"{WHO5_PATH}/responses",
+        status=201,
+        json=stored_response("who-5", ANSWERS, 52, datetime(2025, 3, 10, tzinfo=UTC)),
+    )
+    with app.test_request_context():
+        assert outbox.deliver_pending() == 1
+        assert outbox.deliver_pending() == 0
+    routes(fake_planapi)
+    assert "Dine svar er modtaget" in normalize(pages.get(location).text)
+    keys = {r.headers["Idempotency-Key"] for r in responses_recorded(fake_planapi)}
+    assert len(keys) == 1, "every attempt carried the same key"
+
+
+def test_save_and_resume(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(fake_planapi)
+    form_page = pages.get("/saadan-gaar-det/who-5/besvar")
+    key, token = form_key_of(form_page), hidden(form_page)["csrf_token"]
+    half = {
+        "q-who5-1": "4",
+        "q-who5-2": "2",
+        "form_key": key,
+        "action": "save",
+        "csrf_token": token,
+    }
+    assert pages.redirect("/saadan-gaar-det/who-5/besvar", method="POST", data=half) == (
+        "/saadan-gaar-det"
+    )
+    overview = pages.get("/saadan-gaar-det")
+    assert "Gem" not in normalize(overview.select_one(".questionnaire-card a").text)
+    assert "Fortsæt" in normalize(overview.select_one(".questionnaire-card a").text)
+    resumed = pages.get("/saadan-gaar-det/who-5/besvar")
+    assert resumed.find("input", id="q-who5-1-4").has_attr("checked")
+    assert resumed.find("input", id="q-who5-2-2").has_attr("checked")
+    assert not resumed.select("input[id^=q-who5-3][checked]")
+    assert form_key_of(resumed) == key
+
+
+def test_plan_api_refusal_is_shown_on_the_question(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in()
+    routes(fake_planapi)
+    fake_planapi.on(
+        "POST",
+        f"{WHO5_PATH}/responses",
+        status=422,
+        json={
+            "title": "Invalid",
+            "errors": [
+                {"field": "answers.2.value", "message": "must be a whole number from 0 to 5"}
+            ],
+        },
+    )
+    form_page = pages.get("/saadan-gaar-det/who-5/besvar")
+    key, token = form_key_of(form_page), hidden(form_page)["csrf_token"]
+    soup = pages.post(
+        "/saadan-gaar-det/who-5/send", who5_form(form_key=key, csrf_token=token), status=400
+    )
+    assert "Spørgsmål 3" in normalize(soup.select_one("#q-who5-3-error").text)
+
+
+def test_caseworker_preview_sees_history_but_cannot_answer(
+    client: Any, pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    sign_in(
+        actor_id="cw-lene",
+        actor_role="caseworker",
+        actor_name="Lene Bach",
+        basis="caseworker_preview",
+        read_only=True,
+        purpose="preview",
+    )
+    routes(fake_planapi, scores=[answered(3, 40)])
+    soup = pages.get("/saadan-gaar-det")
+    assert soup.select_one("svg#chart-who-5")
+    assert not soup.select(".questionnaire-card a.button")
+    assert client.get("/saadan-gaar-det/who-5/besvar").status_code == 403
+    token = hidden_csrf(soup)
+    assert (
+        client.post("/saadan-gaar-det/who-5/send", data=who5_form(csrf_token=token)).status_code
+        == 403
+    )
+    assert not responses_recorded(fake_planapi)
+    assert fake_planapi.requests[0].headers["X-Basis"] == "caseworker_preview"
+
+
+@pytest.mark.parametrize(("age", "may"), [(12, True), (14, True), (15, False), (17, False)])
+def test_parent_answers_for_a_child_under_15(
+    client: Any,
+    pages: PageChecker,
+    fake_planapi: FakePlanAPI,
+    sign_in: Callable[..., Any],
+    age: int,
+    may: bool,
+) -> None:
+    sign_in(
+        actor_id="p-anders",
+        actor_name="Anders Kjær Poulsen",
+        subject_id=PERSON,
+        subject_name="Emma Kjær Poulsen",
+        subject_age=age,
+        basis="custody",
+    )
+    routes(fake_planapi)
+    if may:
+        soup = pages.get("/saadan-gaar-det/who-5/besvar")
+        assert "Du svarer for Emma Kjær Poulsen" in normalize(soup.text)
+    else:
+        assert client.get("/saadan-gaar-det/who-5/besvar").status_code == 403
+
+
+def test_waiting_list_source(
+    app: Flask, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
+) -> None:
+    routes(
+        fake_planapi, due_list=[due("who-5", status="overdue"), due("plan-goals", status="done")]
+    )
+    caller = progress.Caller(actor_id=PERSON, actor_role="citizen", basis="self")
+    assert progress.due_questionnaires in waiting._sources
+    with app.test_request_context():
+        g.acting = acting()
+        mine = progress.due_questionnaires(caller, PERSON)
+    assert len(mine) == 1
+    assert mine[0].url == "/saadan-gaar-det/who-5/besvar"
+    assert mine[0].urgency == "overdue" and mine[0].due is not None
+    with app.test_request_context():
+        g.acting = acting(read_only=True, basis="caseworker_preview")
+        assert progress.due_questionnaires(caller, PERSON) == []
