@@ -1,7 +1,439 @@
-"""The appointments pages (see the issue that owns them)."""
+"""Appointments (aftaler): upcoming and past, .ics per appointment, a personal calendar
+feed, and the citizen's request to move an appointment (form → summary → receipt)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from icalendar import Calendar, Event
+from sqlalchemy import select
+
+from auth.access import access
+from portal import outbox
+from portal.clients.appointments import Appointment, AppointmentsClient, TimeWindow
+from portal.clients.base import (
+    Caller,
+    PlanAPIForbidden,
+    PlanAPINotFound,
+    PlanAPIRejected,
+    new_idempotency_key,
+)
+from portal.extensions import db
+from portal.i18n import TZ
+from portal.models import CalendarFeed, utcnow
+from portal.views.overview import current_caller, fetch
 
 bp = Blueprint("appointments", __name__)
+
+APPOINTMENT_STATUS = {
+    "planned": _l("Planned"),
+    "moved": _l("Moved"),
+    "cancelled": _l("Cancelled"),
+    "held": _l("Held"),
+}
+REASON_MAX = 1000
+DEFAULT_LENGTH = timedelta(hours=1)
+
+
+@bp.app_template_global()
+def appointment_status(code: str) -> str:
+    return str(APPOINTMENT_STATUS.get(code, code))
+
+
+@bp.app_template_global()
+def citizen_can_write() -> bool:
+    acting = g.get("acting")
+    return bool(acting) and not acting.read_only
+
+
+def _render_page_or_block(template: str, block: str, **context: Any) -> Response:
+    """The whole page, or for an htmx request only the named block of it."""
+    if request.headers.get("HX-Request") == "true":
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        tmpl = app.jinja_env.get_template(template)
+        app.update_template_context(context)
+        body = "".join(tmpl.blocks[block](tmpl.new_context(context)))
+        response = Response(body)
+    else:
+        response = Response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/aftaler")
+@access("citizen")
+def index() -> ResponseReturnValue:
+    caller, person_id = current_caller(), g.acting.subject_id
+    client = AppointmentsClient(caller)
+    show_past = request.args.get("vis") == "tidligere"
+    is_htmx = request.headers.get("HX-Request") == "true"
+    upcoming, upcoming_failed = (
+        (None, False) if is_htmx else fetch(lambda: client.list_appointments(person_id))
+    )
+    past, past_failed = (
+        fetch(lambda: client.list_appointments(person_id, "past")) if show_past else (None, False)
+    )
+    return _render_page_or_block(
+        "pages/appointments/index.html",
+        "past",
+        upcoming=upcoming or [],
+        upcoming_failed=upcoming_failed,
+        show_past=show_past,
+        past=past or [],
+        past_failed=past_failed,
+        can_feed=g.acting.basis == "self" and not g.acting.read_only,
+    )
+
+
+# --- iCalendar -------------------------------------------------------------------------
+
+
+def _event(appointment: Appointment, host: str) -> Event:
+    event = Event()
+    event.add("uid", f"{appointment.id}@{host}")
+    event.add("dtstamp", datetime.now(UTC))
+    # As Europe/Copenhagen (not a fixed offset), so calendars keep the time across DST.
+    start = appointment.start.astimezone(TZ)
+    event.add("dtstart", start)
+    event.add("dtend", (appointment.end or appointment.start + DEFAULT_LENGTH).astimezone(TZ))
+    event.add("summary", appointment.title)
+    description = [appointment.purpose or ""]
+    if appointment.participants:
+        names = ", ".join(
+            f"{p.name} ({p.role})" if p.role else p.name for p in appointment.participants
+        )
+        description.append(_("With: %(names)s", names=names))
+    location = appointment.location
+    if location.video_url:
+        description.append(_("Video meeting: %(url)s", url=location.video_url))
+        event.add("url", location.video_url)
+    event.add("description", "\n".join(d for d in description if d))
+    if location.text:
+        event.add("location", location.text)
+    elif location.kind == "video":
+        event.add("location", _("Video meeting"))
+    elif location.kind == "phone":
+        event.add("location", _("By phone"))
+    if appointment.cancelled:
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+    return event
+
+
+def _calendar(appointments: list[Appointment], name: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Mit Overblik for HOI//da")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/Copenhagen")
+    host = request.host.split(":")[0] or "mit-overblik"
+    for appointment in appointments:
+        calendar.add_component(_event(appointment, host))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/aftaler/<string:appointment_id>/kalender.ics")
+@access("citizen")
+def ics(appointment_id: str) -> ResponseReturnValue:
+    appointment = _appointment_or_404(current_caller(), appointment_id)
+    return _ics_response(_calendar([appointment], appointment.title), "aftale.ics")
+
+
+def _appointment_or_404(caller: Caller, appointment_id: str) -> Appointment:
+    try:
+        return AppointmentsClient(caller).get_appointment(g.acting.subject_id, appointment_id)
+    except PlanAPINotFound:
+        abort(404)
+    except PlanAPIForbidden:
+        abort(403)
+
+
+# --- the personal calendar feed ---------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _active_feed(person_id: str) -> CalendarFeed | None:
+    return db.session.scalar(
+        select(CalendarFeed).where(
+            CalendarFeed.person_id == person_id, CalendarFeed.revoked_at.is_(None)
+        )
+    )
+
+
+def _revoke_feeds(person_id: str) -> None:
+    for feed in db.session.scalars(
+        select(CalendarFeed).where(
+            CalendarFeed.person_id == person_id, CalendarFeed.revoked_at.is_(None)
+        )
+    ):
+        feed.revoked_at = utcnow()
+
+
+def _require_own_data() -> None:
+    """The feed is read later without a login, as the person themself; so only for 'self'."""
+    if g.acting.basis != "self" or g.acting.read_only:
+        abort(403)
+
+
+@bp.get("/aftaler/kalender")
+@access("citizen")
+def feed() -> ResponseReturnValue:
+    _require_own_data()
+    return render_template(
+        "pages/appointments/feed.html", active=_active_feed(g.acting.subject_id), new_url=None
+    )
+
+
+@bp.post("/aftaler/kalender")
+@access("citizen_write")
+def feed_create() -> ResponseReturnValue:
+    """A new secret URL; any older one stops working. Only its hash is stored."""
+    _require_own_data()
+    person_id = g.acting.subject_id
+    _revoke_feeds(person_id)
+    token = secrets.token_urlsafe(32)
+    db.session.add(CalendarFeed(person_id=person_id, token_hash=_hash(token)))
+    db.session.commit()
+    return render_template(
+        "pages/appointments/feed.html",
+        active=_active_feed(person_id),
+        new_url=url_for("appointments.feed_ics", token=token, _external=True),
+    )
+
+
+@bp.post("/aftaler/kalender/stop")
+@access("citizen_write")
+def feed_revoke() -> ResponseReturnValue:
+    _require_own_data()
+    _revoke_feeds(g.acting.subject_id)
+    db.session.commit()
+    return redirect(url_for("appointments.feed", stoppet=1), 303)
+
+
+@bp.get("/kalender/<string:token>.ics")
+@access("public")
+def feed_ics(token: str) -> ResponseReturnValue:
+    """The feed a calendar app polls: the token is the credential."""
+    feed = db.session.scalar(
+        select(CalendarFeed).where(
+            CalendarFeed.token_hash == _hash(token), CalendarFeed.revoked_at.is_(None)
+        )
+    )
+    if feed is None:
+        abort(404)
+    caller = Caller(actor_id=feed.person_id, actor_role="citizen", basis="self")
+    client = AppointmentsClient(caller)
+    appointments = client.list_appointments(feed.person_id, "all")
+    return _ics_response(_calendar(appointments, "Mit Overblik"), "mit-overblik.ics")
+
+
+# --- asking to move an appointment ------------------------------------------------------
+
+
+PARTS_OF_DAY = {
+    "morning": (_l("Before noon (8–12)"), time(8), time(12)),
+    "afternoon": (_l("After noon (12–16)"), time(12), time(16)),
+    "day": (_l("Any time of the day (8–16)"), time(8), time(16)),
+}
+WINDOWS = 3  # preferred times a citizen can give
+
+
+@dataclass
+class MoveForm:
+    """The move request as typed; kept as text so nothing the citizen wrote is lost."""
+
+    reason: str = ""
+    dates: list[str] = field(default_factory=lambda: [""] * WINDOWS)
+    parts: list[str] = field(default_factory=lambda: ["day"] * WINDOWS)
+    idempotency_key: str = field(default_factory=new_idempotency_key)
+    errors: dict[str, str] = field(default_factory=dict)
+    windows: list[TimeWindow] = field(default_factory=list)
+
+    @classmethod
+    def from_request(cls) -> MoveForm:
+        form = request.form
+        return cls(
+            reason=form.get("reason", "").strip()[: REASON_MAX * 2],
+            dates=[form.get(f"date_{n}", "").strip()[:20] for n in range(1, WINDOWS + 1)],
+            parts=[
+                p if (p := form.get(f"part_{n}", "day")) in PARTS_OF_DAY else "day"
+                for n in range(1, WINDOWS + 1)
+            ],
+            idempotency_key=form.get("idempotency_key", "")[:200] or new_idempotency_key(),
+        )
+
+    def validate(self) -> bool:
+        if not self.reason:
+            self.errors["reason"] = _("Write why you want to move the appointment.")
+        elif len(self.reason) > REASON_MAX:
+            self.errors["reason"] = _("Write at most %(num)d characters.", num=REASON_MAX)
+        today = datetime.now(TZ).date()
+        self.windows = []
+        for n, (text, part) in enumerate(zip(self.dates, self.parts, strict=True), start=1):
+            if not text:
+                continue
+            day = _parse_date(text)
+            if day is None:
+                self.errors[f"date_{n}"] = _("Write the date like this: 24.12.2025.")
+            elif day <= today:
+                self.errors[f"date_{n}"] = _("Choose a day after today.")
+            elif day > today + timedelta(days=365):
+                self.errors[f"date_{n}"] = _("Choose a day within the next year.")
+            else:
+                _label, start, end = PARTS_OF_DAY[part]
+                self.windows.append(
+                    TimeWindow(
+                        start=datetime.combine(day, start, TZ), end=datetime.combine(day, end, TZ)
+                    )
+                )
+        if not any(self.dates):
+            self.errors["date_1"] = _("Give at least one day when you can come.")
+        return not self.errors
+
+
+def _parse_date(text: str) -> date | None:
+    """ISO (from a date field) or Danish style 24.12.2025 / 24-12-2025 (typed by hand)."""
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _require_write() -> None:
+    if g.acting.read_only:
+        abort(403)
+
+
+def _move_page(appointment: Appointment | None, form: MoveForm, step: str) -> Response:
+    return _render_page_or_block(
+        "pages/appointments/move.html",
+        "move_step",
+        appointment=appointment,
+        form=form,
+        step=step,
+        windows=WINDOWS,
+        parts_of_day={code: label for code, (label, _s, _e) in PARTS_OF_DAY.items()},
+        reason_max=REASON_MAX,
+        today=datetime.now(TZ).date(),
+    )
+
+
+@bp.route("/aftaler/<string:appointment_id>/flyt", methods=["GET", "POST"])
+@access("citizen_write")
+def move(appointment_id: str) -> ResponseReturnValue:
+    """GET: the form. POST: check it, then the summary (or the form again with errors)."""
+    _require_write()
+    appointment = _appointment_or_404(current_caller(), appointment_id)
+    if request.method == "GET":
+        return _move_page(appointment, MoveForm(), "form")
+    form = MoveForm.from_request()
+    if "edit" in request.form:
+        return _move_page(appointment, form, "form")
+    if not form.validate():
+        response = _move_page(appointment, form, "form")
+        response.status_code = 200 if request.headers.get("HX-Request") else 400
+        return response
+    return _move_page(appointment, form, "summary")
+
+
+@bp.post("/aftaler/<string:appointment_id>/flyt/send")
+@access("citizen_write")
+def move_send(appointment_id: str) -> ResponseReturnValue:
+    """Send through the outbox. Reads nothing first: a down plan API must not lose it."""
+    _require_write()
+    caller, person_id = current_caller(), g.acting.subject_id
+    form = MoveForm.from_request()
+    if form.validate():
+        try:
+            delivery = outbox.submit(
+                kind="appointment_change_request",
+                caller=caller,
+                person_id=person_id,
+                path=AppointmentsClient.change_request_path(person_id, appointment_id),
+                payload=AppointmentsClient.change_request_payload(form.reason, form.windows),
+                idempotency_key=form.idempotency_key,
+            )
+        except PlanAPIForbidden:
+            abort(403)
+        except (PlanAPIRejected, PlanAPINotFound):
+            form.errors["reason"] = _("We could not send your request. Check what you wrote.")
+    if form.errors:
+        appointment, _failed = fetch(
+            lambda: AppointmentsClient(caller).get_appointment(person_id, appointment_id)
+        )
+        response = _move_page(appointment, form, "form")
+        response.status_code = 400
+        return response
+    receipts = session.setdefault("move_receipts", {})
+    receipts[delivery.idempotency_key] = {
+        "appointment_id": appointment_id,
+        "reason": form.reason,
+        "windows": [[w.start.isoformat(), w.end.isoformat()] for w in form.windows],
+        "sent_at": utcnow().isoformat(),
+    }
+    session.modified = True
+    target = url_for(
+        "appointments.move_receipt", appointment_id=appointment_id, key=delivery.idempotency_key
+    )
+    return redirect(target, 303)
+
+
+@bp.get("/aftaler/<string:appointment_id>/flyt/kvittering/<string:key>")
+@access("citizen")
+def move_receipt(appointment_id: str, key: str) -> ResponseReturnValue:
+    receipt = session.get("move_receipts", {}).get(key)
+    if not receipt or receipt["appointment_id"] != appointment_id:
+        abort(404)
+    try:
+        appointment, _failed = fetch(
+            lambda: AppointmentsClient(current_caller()).get_appointment(
+                g.acting.subject_id, appointment_id
+            )
+        )
+    except PlanAPINotFound:
+        appointment = None
+    return render_template(
+        "pages/appointments/receipt.html",
+        appointment=appointment,
+        receipt=receipt,
+        sent_at=datetime.fromisoformat(receipt["sent_at"]),
+        windows=[
+            TimeWindow(start=datetime.fromisoformat(a), end=datetime.fromisoformat(b))
+            for a, b in receipt["windows"]
+        ],
+        delivered=outbox.status_of(key) == "delivered",
+    )

@@ -1,7 +1,129 @@
-"""The overview pages (see the issue that owns them)."""
+"""The overview (forside): goal, next appointment, primary contact, what is waiting."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TypeVar
+
+from flask import Blueprint, g, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+import auth
+from auth.access import access
+from portal import waiting
+from portal.clients.appointments import AppointmentsClient
+from portal.clients.base import Caller, PlanAPINotFound, PlanAPIUnavailable
+from portal.clients.contacts import ContactsClient
+from portal.clients.plan import Case, Plan, PlanClient
+from portal.i18n import TZ
 
 bp = Blueprint("overview", __name__)
+
+T = TypeVar("T")
+
+
+def current_caller() -> Caller:
+    """The Caller for plan-API calls on behalf of whoever is acting in this request."""
+    return auth.caller()
+
+
+def fetch(load: Callable[[], T]) -> tuple[T | None, bool]:
+    """Run one plan-API read for part of a page: (value, failed).
+
+    After the first failure in a request the rest are skipped, so a slow or down plan
+    API costs one timeout per page, not one per section.
+    """
+    if g.get("planapi_failed"):
+        return None, True
+    try:
+        return load(), False
+    except PlanAPIUnavailable:
+        g.planapi_failed = True
+        return None, True
+
+
+def load_plan(caller: Caller, person_id: str) -> Plan | None:
+    """The person's plan, read once per request (the overview and its sources share it)."""
+    cache: dict[str, Plan | None] = g.setdefault("plan_cache", {})
+    if person_id not in cache:
+        cache[person_id] = PlanClient(caller).get_plan(person_id)
+    return cache[person_id]
+
+
+def load_cases(caller: Caller, person_id: str) -> list[Case]:
+    """The person's cases with steps, read once per request; none for an unknown person."""
+    cache: dict[str, list[Case]] = g.setdefault("cases_cache", {})
+    if person_id not in cache:
+        try:
+            cache[person_id] = PlanClient(caller).list_cases(person_id)
+        except PlanAPINotFound:
+            cache[person_id] = []
+    return cache[person_id]
+
+
+@waiting.register
+def missing_statements(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
+    """Statements (udtalelser) still missing in a case, e.g. an efterskole-support application."""
+    items = []
+    for case in load_cases(caller, person_id):
+        missing = case.missing
+        if not missing or case.status in ("decided", "closed"):
+            continue
+        due = min((m.due_on for m in missing if m.due_on), default=None)
+        items.append(
+            waiting.WaitingItem(
+                kind="statement",
+                title=ngettext(
+                    "%(num)d statement is missing in: %(case)s",
+                    "%(num)d statements are missing in: %(case)s",
+                    len(missing),
+                    case=case.title,
+                ),
+                detail=_(
+                    "Missing from: %(whom)s",
+                    whom=", ".join(dict.fromkeys(m.provided_by for m in missing)),
+                ),
+                url=url_for("plan.index", _anchor=f"case-{case.id}"),
+                due=due,
+                urgency=_urgency(due),
+            )
+        )
+    return items
+
+
+def _urgency(due: date | None) -> waiting.Urgency:
+    if due is None:
+        return "normal"
+    days = (due - datetime.now(TZ).date()).days
+    return "overdue" if days < 0 else "soon" if days <= 14 else "normal"
+
+
+@bp.get("/overblik")
+@access("citizen")
+def index() -> ResponseReturnValue:
+    caller, person_id = current_caller(), g.acting.subject_id
+    plan, plan_failed = fetch(lambda: load_plan(caller, person_id))
+    upcoming, appointments_failed = fetch(
+        lambda: AppointmentsClient(caller).list_appointments(person_id)
+    )
+    contacts, contacts_failed = fetch(lambda: ContactsClient(caller).list_contacts(person_id))
+    items: list[waiting.WaitingItem] = []
+    waiting_failed = True
+    if not g.get("planapi_failed"):
+        items, waiting_failed = waiting.collect(caller, person_id)
+    next_appointment = next((a for a in upcoming or [] if not a.cancelled), None)
+    primary = next((c for c in contacts or [] if c.is_primary), None)
+    return render_template(
+        "pages/overview/index.html",
+        plan=plan,
+        plan_failed=plan_failed,
+        next_appointment=next_appointment,
+        appointments_failed=appointments_failed,
+        primary=primary,
+        contacts_failed=contacts_failed,
+        waiting_items=items,
+        waiting_failed=waiting_failed,
+    )

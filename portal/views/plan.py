@@ -1,7 +1,117 @@
-"""The plan pages (see the issue that owns them)."""
+"""My plan (Min plan) and its printable one-page fridge plan (køleskabsplan)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, g, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+
+from auth.access import access
+from portal.clients.appointments import Appointment, AppointmentsClient
+from portal.clients.contacts import Contact, ContactsClient
+from portal.views.overview import current_caller, fetch, load_cases, load_plan
 
 bp = Blueprint("plan", __name__)
+
+SUBGOAL_STATUS = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "achieved": _l("Achieved"),
+    "paused": _l("Paused"),
+    "cancelled": _l("Cancelled"),
+}
+INTERVENTION_STATUS = {
+    "planned": _l("Planned"),
+    "active": _l("Active"),
+    "paused": _l("Paused"),
+    "ended": _l("Ended"),
+}
+STEP_STATUS = {
+    "done": _l("Done"),
+    "current": _l("Now"),
+    "pending": _l("Later"),
+}
+DEPARTMENTS = {
+    "employment": _l("Employment (jobcentre)"),
+    "social": _l("Social services for adults"),
+    "children_family": _l("Children and family"),
+    "youth_education": _l("Youth and education"),
+    "health": _l("Health"),
+    "school": _l("School"),
+    "elderly": _l("Elderly care"),
+    "daycare": _l("Daycare"),
+}
+MEMBER_ROLES = {
+    "citizen": _l("you"),
+    "child": _l("child"),
+    "parent": _l("parent"),
+    "sibling": _l("sibling"),
+    "partner": _l("partner"),
+}
+# Badge colours of the design system per status.
+STATUS_BADGE = {
+    "achieved": "success",
+    "in_progress": "info",
+    "active": "info",
+    "paused": "warning",
+    "ended": "",
+}
+
+
+@bp.app_template_global()
+def plan_status(kind: str, code: str) -> str:
+    """A status code from the plan API in plain words (unknown codes shown as sent)."""
+    labels = {
+        "subgoal": SUBGOAL_STATUS,
+        "intervention": INTERVENTION_STATUS,
+        "step": STEP_STATUS,
+        "member": MEMBER_ROLES,
+    }
+    return str(labels[kind].get(code, code.replace("_", " ")))
+
+
+@bp.app_template_global()
+def department_name(code: str | None) -> str:
+    return str(DEPARTMENTS.get(code or "", code or ""))
+
+
+@bp.app_template_global()
+def status_badge(code: str) -> str:
+    variant = STATUS_BADGE.get(code, "")
+    return f"badge badge-{variant}" if variant else "badge"
+
+
+@bp.get("/min-plan")
+@access("citizen")
+def index() -> ResponseReturnValue:
+    caller, person_id = current_caller(), g.acting.subject_id
+    plan, failed = fetch(lambda: load_plan(caller, person_id))
+    cases, cases_failed = fetch(lambda: load_cases(caller, person_id)) if plan else ([], False)
+    return render_template(
+        "pages/plan/index.html",
+        plan=plan,
+        plan_failed=failed,
+        cases=cases or [],
+        cases_failed=cases_failed,
+    )
+
+
+@bp.get("/min-plan/koeleskabsplan")
+@access("citizen")
+def fridge() -> ResponseReturnValue:
+    """The plan's essentials on one A4 page in large type, with the next dates and who to call."""
+    caller, person_id = current_caller(), g.acting.subject_id
+    plan, failed = fetch(lambda: load_plan(caller, person_id))
+    upcoming: list[Appointment] | None = None
+    primary: Contact | None = None
+    if plan is not None:
+        upcoming, _ = fetch(lambda: AppointmentsClient(caller).list_appointments(person_id))
+        contacts, _ = fetch(lambda: ContactsClient(caller).list_contacts(person_id))
+        primary = next((c for c in contacts or [] if c.is_primary), None)
+    return render_template(
+        "pages/plan/fridge.html",
+        plan=plan,
+        plan_failed=failed,
+        upcoming=[a for a in upcoming or [] if not a.cancelled],
+        primary=primary,
+    )

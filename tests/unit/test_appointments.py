@@ -1,0 +1,271 @@
+"""Appointments: list, past on request (htmx and plain), .ics, calendar feed, move request."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import httpx
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from icalendar import Calendar
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import CalendarFeed, OutboxMessage
+from tests.unit import citizen_builders as b
+from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
+
+BASE = "/v1/persons/p-mette/appointments"
+
+
+@pytest.fixture(autouse=True)
+def mette(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    b.act_as(client)
+
+
+def serve_list(fake: FakePlanAPI) -> None:
+    upcoming = b.items(
+        b.appointment(),
+        b.appointment(id="ap-2", title="Møde med bostøtten", start=b.at(9, 13), end=b.at(9, 14)),
+    )
+    past = b.items(
+        b.appointment(
+            id="ap-0", title="Første samtale", start=b.at(-20), end=b.at(-20, 11), status="held"
+        )
+    )
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        when = request.url.params.get("when")
+        return httpx.Response(
+            200,
+            json={
+                "upcoming": upcoming,
+                "past": past,
+                "all": b.items(*upcoming["items"], *past["items"]),
+            }[when],
+        )
+
+    fake.on("GET", BASE, handler=respond)
+
+
+def serve_one(fake: FakePlanAPI, **kw: object) -> None:
+    fake.on("GET", f"{BASE}/ap-1", json=b.appointment(**kw))
+
+
+def test_upcoming_first_past_only_on_request(fake_planapi: FakePlanAPI, pages: PageChecker) -> None:
+    serve_list(fake_planapi)
+    soup = pages.get("/aftaler")
+    titles = [normalize(t.text) for t in soup.select(".appointment-title")]
+    assert titles == ["Opfølgning på planen", "Møde med bostøtten"]
+    more = soup.select_one("#past-appointments a")
+    assert more["href"].startswith("/aftaler?vis=tidligere")
+    assert more["hx-get"] == "/aftaler?vis=tidligere"
+    assert all(r.url.params["when"] == "upcoming" for r in fake_planapi.requests)
+    soup = pages.get(more["href"])
+    assert "Første samtale" in normalize(soup.select_one("#past-appointments").text)
+
+
+def test_past_as_htmx_fragment(fake_planapi: FakePlanAPI, client: FlaskClient) -> None:
+    serve_list(fake_planapi)
+    response = client.get("/aftaler?vis=tidligere", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "HX-Request" in response.headers["Vary"]
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="past-appointments"')
+    assert "Første samtale" in html and "<html" not in html
+    assert [r.url.params["when"] for r in fake_planapi.requests] == ["past"]
+
+
+def test_ics_download_has_copenhagen_time(fake_planapi: FakePlanAPI, client: FlaskClient) -> None:
+    serve_one(fake_planapi)
+    response = client.get("/aftaler/ap-1/kalender.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert "attachment" in response.headers["Content-Disposition"]
+    calendar = Calendar.from_ical(response.data)
+    event = next(iter(calendar.walk("VEVENT")))
+    start = event.decoded("dtstart")
+    assert str(start.tzinfo) == "Europe/Copenhagen"
+    assert (start.hour, start.minute) == (10, 0)
+    assert start.date() == b.TODAY + timedelta(days=2)
+    assert "Rådhuspladsen 1" in str(event["location"])
+    assert str(event["summary"]) == "Opfølgning på planen"
+    assert "BEGIN:VTIMEZONE" in response.get_data(as_text=True)
+
+
+def test_unknown_appointment_is_404(fake_planapi: FakePlanAPI, client: FlaskClient) -> None:
+    fake_planapi.on("GET", f"{BASE}/nope", status=404, json={"title": "not found", "status": 404})
+    assert client.get("/aftaler/nope/kalender.ics").status_code == 404
+
+
+def move_form(pages: PageChecker) -> dict[str, str]:
+    soup = pages.get("/aftaler/ap-1/flyt")
+    form = soup.select_one("form[action='/aftaler/ap-1/flyt']")
+    fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    assert fields["idempotency_key"]
+    return fields
+
+
+def tomorrow_plus(days: int) -> str:
+    return (b.TODAY + timedelta(days=days)).isoformat()
+
+
+def test_move_request_form_summary_receipt(
+    fake_planapi: FakePlanAPI, pages: PageChecker, client: FlaskClient
+) -> None:
+    serve_one(fake_planapi)
+    fields = move_form(pages)
+    data = fields | {
+        "reason": "Jeg skal til lægen.",
+        "date_1": tomorrow_plus(3),
+        "part_1": "morning",
+    }
+    soup = pages.post("/aftaler/ap-1/flyt", data)
+    summary = normalize(soup.select_one("#move-request table").text)
+    assert "Jeg skal til lægen." in summary and "08.00–12.00" in summary
+    send = soup.select_one("form[action='/aftaler/ap-1/flyt/send']")
+    payload = {i["name"]: i.get("value", "") for i in send.select("input")}
+
+    fake_planapi.on(
+        "POST",
+        f"{BASE}/ap-1/change-requests",
+        status=201,
+        json={
+            "id": "cr-1",
+            "appointment_id": "ap-1",
+            "reason": "x",
+            "preferred_times": [],
+            "status": "received",
+            "created_at": b.at(0),
+            "created_by": b.person_ref(),
+        },
+    )
+    response = client.post("/aftaler/ap-1/flyt/send", data=payload)
+    assert response.status_code == 303
+    receipt_url = response.location
+    sent = fake_planapi.sent_json()
+    assert sent["reason"] == "Jeg skal til lægen."
+    window = sent["preferred_times"][0]
+    assert window["start"].startswith(tomorrow_plus(3) + "T08:00:00+0")
+    assert fake_planapi.requests[-1].headers["Idempotency-Key"] == fields["idempotency_key"]
+
+    soup = pages.get(receipt_url)
+    assert "Din anmodning er afleveret" in normalize(soup.select_one(".alert-success").text)
+    assert "Jeg skal til lægen." in normalize(soup.text)
+
+    # A double click (same key) records one change.
+    again = client.post("/aftaler/ap-1/flyt/send", data=payload)
+    assert again.status_code == 303 and again.location == receipt_url
+    posts = [r for r in fake_planapi.requests if r.method == "POST"]
+    assert len(posts) == 1
+
+
+def test_move_request_errors_keep_what_was_typed(
+    fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    serve_one(fake_planapi)
+    fields = move_form(pages)
+    data = fields | {
+        "reason": "",
+        "date_1": "31.02.2020",
+        "part_1": "afternoon",
+        "date_2": tomorrow_plus(-1),
+    }
+    soup = pages.post("/aftaler/ap-1/flyt", data, status=400)
+    summary = soup.select_one(".error-summary")
+    links = [a["href"] for a in summary.select("a")]
+    assert links == ["#reason", "#date-1", "#date-2"]
+    assert soup.title.text.startswith("Fejl")
+    assert soup.select_one("#date-1")["value"] == "31.02.2020"
+    assert soup.select_one("#part-1 option[selected]")["value"] == "afternoon"
+    assert soup.select_one("#reason")["aria-invalid"] == "true"
+
+
+def test_move_request_while_plan_api_down_is_queued_and_told_honestly(
+    fake_planapi: FakePlanAPI, pages: PageChecker, client: FlaskClient, app: Flask
+) -> None:
+    serve_one(fake_planapi)
+    fields = move_form(pages)
+    fake_planapi.down("POST", f"{BASE}/ap-1/change-requests")
+    fake_planapi.down("GET", f"{BASE}/ap-1")
+    data = fields | {"reason": "Syg", "date_1": tomorrow_plus(5), "part_1": "day"}
+    response = client.post("/aftaler/ap-1/flyt/send", data=data)
+    assert response.status_code == 303
+    soup = pages.get(response.location)
+    assert "registreret og bliver afleveret" in normalize(soup.select_one(".alert-info").text)
+    with app.app_context():
+        message = db.session.scalar(select(OutboxMessage))
+        assert message.status == "pending" and message.kind == "appointment_change_request"
+
+
+def test_read_only_preview_cannot_ask_to_move(
+    client: FlaskClient, fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    b.act_as(client, read_only=True)
+    serve_list(fake_planapi)
+    soup = pages.get("/aftaler")
+    assert not soup.select("a[href$='/flyt']")
+    assert pages.client.get("/aftaler/ap-1/flyt").status_code == 403
+    assert pages.client.post("/aftaler/ap-1/flyt/send", data={"reason": "x"}).status_code in (
+        400,
+        403,
+    )
+
+
+def test_calendar_feed_is_secret_hashed_and_revocable(
+    fake_planapi: FakePlanAPI, pages: PageChecker, client: FlaskClient, app: Flask
+) -> None:
+    serve_list(fake_planapi)
+    soup = pages.get("/aftaler/kalender")
+    token_field = soup.select_one("form[action='/aftaler/kalender'] input[name=csrf_token]")
+    soup = pages.post("/aftaler/kalender", {"csrf_token": token_field["value"]})
+    url = soup.select_one("#feed-url")["value"]
+    token = re.search(r"/kalender/([^/]+)\.ics$", url).group(1)
+    with app.app_context():
+        feed = db.session.scalar(select(CalendarFeed))
+        assert feed.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert token not in feed.token_hash
+
+    response = client.get(f"/kalender/{token}.ics")
+    assert response.status_code == 200
+    events = Calendar.from_ical(response.data).walk("VEVENT")
+    assert len(events) == 3
+    assert fake_planapi.requests[-1].headers["X-Basis"] == "self"
+
+    client.post("/aftaler/kalender/stop", data={"csrf_token": token_field["value"]})
+    assert client.get(f"/kalender/{token}.ics").status_code == 404
+    assert client.get("/kalender/guess.ics").status_code == 404
+
+
+def test_feed_only_for_own_data(client: FlaskClient) -> None:
+    b.act_as(client, person_id="p-emma", name="Emma", basis="custody")
+    assert client.get("/aftaler/kalender").status_code == 403
+
+
+def test_appointments_down_shows_notice(fake_planapi: FakePlanAPI, pages: PageChecker) -> None:
+    fake_planapi.down("GET", BASE)
+    soup = pages.get("/aftaler")
+    assert "Vi kan ikke vise dine aftaler lige nu" in normalize(
+        soup.select_one(".alert-warning").text
+    )
+
+
+def test_move_form_steps_as_htmx_fragments(
+    fake_planapi: FakePlanAPI, pages: PageChecker, client: FlaskClient
+) -> None:
+    serve_one(fake_planapi)
+    fields = move_form(pages)
+    data = fields | {"reason": "Tandlæge", "date_1": tomorrow_plus(4), "part_1": "day"}
+    response = client.post("/aftaler/ap-1/flyt", data=data, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert 'id="move-request"' in html and "/aftaler/ap-1/flyt/send" in html
+    edit = client.post(
+        "/aftaler/ap-1/flyt", data=data | {"edit": "1"}, headers={"HX-Request": "true"}
+    )
+    assert 'value="Tandlæge"' in edit.get_data(as_text=True) or ">Tandlæge<" in edit.get_data(
+        as_text=True
+    )

@@ -1,0 +1,151 @@
+"""The overview: goal, next appointment, primary contact, waiting list, empty state, API down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from portal import waiting
+from portal.clients.base import Caller, PlanAPIUnavailable
+from tests.unit import citizen_builders as b
+from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
+
+BASE = "/v1/persons/p-mette"
+
+
+@pytest.fixture(autouse=True)
+def mette(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    b.act_as(client)
+    # Only this module's source (and those registered by other features at import) run;
+    # keep the registry as it was after each test.
+    monkeypatch.setattr(waiting, "_sources", [waiting_source_of_overview()])
+
+
+def waiting_source_of_overview() -> Any:
+    from portal.views.overview import missing_statements
+
+    return missing_statements
+
+
+def serve(fake: FakePlanAPI, **parts: Any) -> None:
+    fake.on("GET", f"{BASE}/plan", json=parts.get("plan", b.plan()))
+    fake.on("GET", f"{BASE}/appointments", json=parts.get("appointments", b.items(b.appointment())))
+    fake.on("GET", f"{BASE}/contacts", json=parts.get("contacts", b.contact_list(b.contact())))
+    fake.on("GET", f"{BASE}/cases", json=parts.get("cases", b.items()))
+
+
+def test_overview_answers_plan_next_and_who_to_call(
+    fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    serve(fake_planapi)
+    soup = pages.get("/overblik")
+    assert normalize(soup.h1.text) == "Overblik"
+    assert "Jeg vil have et job" in normalize(soup.select_one(".goal-quote").text)
+    card = soup.select_one(".appointment")
+    assert "Opfølgning på planen" in normalize(card.text)
+    assert "om 2 dage" in normalize(card.text)
+    assert "kl. 10.00" in normalize(card.text)
+    assert "Rådhuspladsen 1" in normalize(card.text)
+    call = soup.select_one("a.contact-call")
+    assert call["href"] == "tel:+4570102031"
+    assert "Lene" in normalize(call.text)
+    assert soup.select_one("a[href='/min-plan']")
+    assert "Intet venter på dig" in normalize(soup.text) or soup.select(".waiting-item") == []
+    sent = fake_planapi.requests[0].headers
+    assert sent["X-Actor-Id"] == "p-mette" and sent["X-Basis"] == "self"
+
+
+def test_missing_statements_are_waiting_with_a_link_to_the_case(
+    fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    serve(fake_planapi, cases=b.items(b.case()))
+    soup = pages.get("/overblik")
+    item = soup.select_one(".waiting-item--soon")
+    assert item is not None
+    assert "2 udtalelser mangler" in normalize(item.text)
+    assert "Demo Skole, PPR" in normalize(item.text)
+    assert item.a["href"] == "/min-plan#case-case-efterskole"
+
+
+def test_a_source_that_cannot_answer_shows_a_notice_not_an_error(
+    fake_planapi: FakePlanAPI, pages: PageChecker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
+        raise PlanAPIUnavailable("down")
+
+    monkeypatch.setattr(waiting, "_sources", [broken])
+    serve(fake_planapi)
+    soup = pages.get("/overblik")
+    assert "Vi kunne ikke tjekke alt" in normalize(
+        soup.select_one("[aria-labelledby=waiting-heading]").text
+    )
+    assert soup.select_one(".goal-quote"), "the rest of the page still shows"
+
+
+def test_person_without_a_plan_gets_a_friendly_empty_state(
+    fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    fake_planapi.on(
+        "GET",
+        f"{BASE}/plan",
+        status=404,
+        json={"type": "no-plan", "title": "No plan", "status": 404},
+    )
+    serve_rest = {
+        "appointments": b.items(),
+        "contacts": b.contact_list(),
+        "cases": b.items(),
+    }
+    fake_planapi.on("GET", f"{BASE}/appointments", json=serve_rest["appointments"])
+    fake_planapi.on("GET", f"{BASE}/contacts", json=serve_rest["contacts"])
+    fake_planapi.on("GET", f"{BASE}/cases", json=serve_rest["cases"])
+    soup = pages.get("/overblik")
+    text = normalize(soup.text)
+    assert "Du har ikke en samlet plan" in text
+    assert "frivilligt" in text
+    assert soup.select_one("main a[href^='tel:']"), "the empty state says whom to call"
+    assert "Du har ingen kommende aftaler" in text
+
+
+def test_plan_api_down_renders_notices_within_one_timeout(
+    fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    for path in ("plan", "appointments", "contacts", "cases"):
+        fake_planapi.down("GET", f"{BASE}/{path}")
+    soup = pages.get("/overblik")
+    alerts = normalize(" ".join(a.text for a in soup.select("main .alert-warning")))
+    assert "Vi kan ikke vise din plan lige nu" in alerts
+    assert "aftaler" in alerts and "kontaktperson" in alerts
+    # After the first failure the page stops asking (one call plus its retry).
+    assert len(fake_planapi.requests) == 2
+
+
+def test_optional_fields_missing_still_render(
+    fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    bare_appointment = b.appointment(
+        end=None,
+        purpose=None,
+        participants=[],
+        organiser=None,
+        location={"kind": "video", "address": None, "room": None, "video_url": None},
+    )
+    serve(
+        fake_planapi,
+        plan=b.plan(overall_goal=None, next_follow_up=None, sub_goals=[], agreements=[]),
+        appointments=b.items(bare_appointment),
+        contacts=b.contact_list(b.contact(phone=None, email=None, hours=None, helps_with=None)),
+    )
+    soup = pages.get("/overblik")
+    assert "Dit mål er ikke skrevet ned endnu" in normalize(soup.text)
+    assert "Videomøde" in normalize(soup.select_one(".appointment").text)
+    assert not soup.select("a.contact-call")
+
+
+def test_english_overview(fake_planapi: FakePlanAPI, pages: PageChecker) -> None:
+    serve(fake_planapi)
+    soup = pages.get("/overblik", headers={"Accept-Language": "en"})
+    assert normalize(soup.h1.text) == "Overview"
+    assert "in 2 days" in normalize(soup.select_one(".appointment").text)
