@@ -1,7 +1,8 @@
 """Due dates and states of recurring questionnaires, the same rules as the plan API.
 
 The plan API says: a questionnaire is *due* from `due_on`, *overdue* 14 days after
-`due_on`, and *done* until the next `due_on`. The portal applies the same rules itself
+`due_on`, and *done* until the next `due_on`, which is the Danish date of the last
+answer plus the cadence. The portal applies the same rules itself
 where the plan API cannot know yet (an answer registered in the outbox, not delivered)
 and to say how late something is.
 
@@ -31,20 +32,11 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(TZ).date()
 
 
-def next_due(due_on: date, cadence_weeks: int, answered_at: datetime) -> date:
-    """The next due date after answering the round due on `due_on`.
-
-    Rounds fall on `due_on` plus whole multiples of the cadence; an answer given late
-    moves on to the first round after the day it was given, never to a day already past.
-    """
+def next_due(answered_at: datetime, cadence_weeks: int) -> date:
+    """The next due date after an answer: the Danish date of the answer plus the cadence."""
     if cadence_weeks < 1:
         raise ValueError("cadence must be at least one week")
-    period = timedelta(weeks=cadence_weeks)
-    answered = local_day(answered_at)
-    nxt = due_on + period
-    while nxt <= answered:
-        nxt += period
-    return nxt
+    return local_day(answered_at) + timedelta(weeks=cadence_weeks)
 
 
 def state(due_on: date, now: datetime) -> State:

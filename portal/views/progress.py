@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -106,6 +106,11 @@ def _pending(person_id: str) -> dict[str, OutboxMessage]:
 def _instrument_of(message: OutboxMessage) -> str:
     """The instrument a stored response is for, read from its path (…/{id}/responses)."""
     return message.path.rstrip("/").split("/")[-2]
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; the outbox stores UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _urgency(due: DueQuestionnaire) -> waiting.Urgency:
@@ -319,11 +324,18 @@ def index() -> ResponseReturnValue:
             sections.append(_score_section(instrument_id, by_instrument[instrument_id], instrument))
     except PlanAPIUnavailable:
         sections = None
+    pending = _pending(person_id)
+    cadences = {d.instrument_id: d.cadence_weeks for d in due_list or []}
     return render_template(
         "pages/progress/index.html",
         due_list=due_list,
         may_answer=_may_answer(acting),
-        pending=_pending(person_id),
+        pending=pending,
+        next_after_pending={
+            instrument_id: cadence.next_due(_aware(message.created_at), cadences[instrument_id])
+            for instrument_id, message in pending.items()
+            if instrument_id in cadences
+        },
         drafts=drafts.for_person(acting.actor_id, person_id),
         sections=sections,
         who5=WHO5,

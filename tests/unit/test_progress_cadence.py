@@ -20,7 +20,7 @@ def at(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> datetime:
 
 
 @pytest.mark.parametrize(
-    ("due_on", "weeks", "expected"),
+    ("answered_on", "weeks", "expected"),
     [
         (date(2025, 1, 31), 4, date(2025, 2, 28)),  # across a short February
         (date(2024, 1, 31), 4, date(2024, 2, 28)),  # leap year: still 28 days later
@@ -30,18 +30,13 @@ def at(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> datetime:
         (date(2025, 10, 20), 2, date(2025, 11, 3)),  # across the autumn DST change
     ],
 )
-def test_next_round_after_answering_on_the_due_date(
-    due_on: date, weeks: int, expected: date
+@pytest.mark.parametrize("clock", [(0, 0), (0, 30), (12, 0), (23, 59)])
+def test_next_due_is_whole_weeks_after_the_danish_day_of_the_answer(
+    answered_on: date, weeks: int, expected: date, clock: tuple[int, int]
 ) -> None:
-    answered = at(due_on.year, due_on.month, due_on.day)
-    assert cadence.next_due(due_on, weeks, answered) == expected
-    assert expected.weekday() == due_on.weekday()
-
-
-def test_a_late_answer_moves_on_to_a_round_not_yet_past() -> None:
-    assert cadence.next_due(date(2025, 3, 3), 4, at(2025, 3, 13)) == date(2025, 3, 31)
-    assert cadence.next_due(date(2025, 3, 3), 4, at(2025, 3, 31)) == date(2025, 4, 28)
-    assert cadence.next_due(date(2025, 3, 3), 4, at(2025, 4, 28)) == date(2025, 5, 26)
+    answered = at(answered_on.year, answered_on.month, answered_on.day, *clock)
+    assert cadence.next_due(answered, weeks) == expected
+    assert expected.weekday() == answered_on.weekday()
 
 
 def test_answer_just_after_midnight_danish_time_counts_for_that_danish_day() -> None:
@@ -49,9 +44,16 @@ def test_answer_just_after_midnight_danish_time_counts_for_that_danish_day() -> 
     answered = at(2025, 3, 31, 0, 30)
     assert answered.date() == date(2025, 3, 30)
     assert cadence.local_day(answered) == date(2025, 3, 31)
-    # So answering the round due 3 March that late skips the round of 31 March.
-    assert cadence.next_due(date(2025, 3, 3), 4, answered) == date(2025, 4, 28)
-    assert cadence.next_due(date(2025, 3, 3), 4, answered - timedelta(hours=1)) == date(2025, 3, 31)
+    assert cadence.next_due(answered, 4) == date(2025, 4, 28)
+    # 00:30 on 26 October (the night the clocks go back) is 25 October 22:30 UTC.
+    autumn = at(2025, 10, 26, 0, 30)
+    assert autumn.date() == date(2025, 10, 25)
+    assert cadence.next_due(autumn, 1) == date(2025, 11, 2)
+
+
+def test_a_cadence_must_be_at_least_a_week() -> None:
+    with pytest.raises(ValueError):
+        cadence.next_due(at(2025, 3, 3), 0)
 
 
 @pytest.mark.parametrize(
@@ -100,17 +102,14 @@ def test_naive_timestamps_are_refused() -> None:
 
 
 @given(
-    st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31)),
     st.integers(1, 12),
-    st.integers(0, 200),
-    st.integers(0, 23 * 60 + 59),
 )
-def test_rounds_are_whole_weeks_and_always_ahead(
-    due_on: date, weeks: int, days_after: int, minute: int
-) -> None:
-    day = due_on + timedelta(days=days_after)
-    answered = at(day.year, day.month, day.day, minute // 60, minute % 60)
-    nxt = cadence.next_due(due_on, weeks, answered)
-    assert (nxt - due_on).days % (7 * weeks) == 0
-    assert day < nxt <= day + timedelta(weeks=weeks)
+def test_after_answering_it_is_done_until_the_next_due_date(moment: datetime, weeks: int) -> None:
+    answered = moment.replace(tzinfo=UTC)
+    nxt = cadence.next_due(answered, weeks)
+    assert (nxt - cadence.local_day(answered)).days == 7 * weeks
     assert cadence.state(nxt, answered) == "done"
+    day_before = datetime.combine(nxt - timedelta(days=1), datetime.max.time(), CPH)
+    assert cadence.state(nxt, day_before) == "done"
+    assert cadence.state(nxt, datetime.combine(nxt, datetime.min.time(), CPH)) == "due"
