@@ -1,0 +1,53 @@
+"""The plan API reference server: `create_app(config)` builds everything, nothing at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from planapi import cli, problems
+    from planapi.access import check_service_token
+    from planapi.config import from_env
+    from planapi.extensions import db, migrate
+    from planapi.problems import Problem
+    from planapi.views import access_log, consents, persons, plan, questionnaires, service
+
+    app = Flask(__name__)
+    app.config.update(from_env())
+    app.config.update(config or {})
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    problems.init_app(app)
+
+    @app.before_request
+    def guard() -> None:
+        if (
+            request.content_length is not None
+            and request.content_length > app.config["MAX_CONTENT_LENGTH"]
+        ):
+            raise Problem(413, "The request body is larger than 64 KiB.", kind="too-large")
+        if request.path.startswith("/v1"):
+            check_service_token()
+
+    @app.teardown_appcontext
+    def finish(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    app.register_blueprint(service.bp)
+    app.register_blueprint(persons.bp)
+    app.register_blueprint(plan.bp)
+    app.register_blueprint(consents.bp)
+    app.register_blueprint(questionnaires.bp)
+    app.register_blueprint(access_log.bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,23 @@
+"""Settings from the environment, with safe defaults; `create_app(config)` overrides them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SERVICE_TOKEN = "dev-planapi-token"  # noqa: S105 - the documented demo default
+
+
+def from_env() -> dict[str, Any]:
+    default_db = f"sqlite:///{ROOT / 'var' / 'planapi.db'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("PLANAPI_DATABASE_URL") or default_db,
+        "PLANAPI_SERVICE_TOKEN": os.environ.get("PLANAPI_SERVICE_TOKEN") or DEV_SERVICE_TOKEN,
+        # Fixes the server's "today" (YYYY-MM-DD): demo screenshots and tests of age limits.
+        "PLANAPI_TODAY": os.environ.get("PLANAPI_TODAY") or None,
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "JSON_SORT_KEYS": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

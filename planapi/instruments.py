@@ -1,0 +1,301 @@
+"""Questionnaire instruments as data: versioned items, answer scales, scoring, da/en, source.
+
+`plan-goals` is a template: its items are generated per person from the plan's active
+sub-goals (their text is the plan's own wording, so Danish and English show the same text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACTIVE_SUB_GOAL = ("not_started", "in_progress")
+
+
+def _t(da: str, en: str) -> dict[str, str]:
+    return {"da": da, "en": en}
+
+
+WHO5_SCALE = {
+    "id": "who5-frequency",
+    "min": 0,
+    "max": 5,
+    "options": [
+        {"value": 5, "label": _t("Hele tiden", "All of the time")},
+        {"value": 4, "label": _t("Det meste af tiden", "Most of the time")},
+        {"value": 3, "label": _t("Lidt mere end halvdelen af tiden", "More than half of the time")},
+        {
+            "value": 2,
+            "label": _t("Lidt mindre end halvdelen af tiden", "Less than half of the time"),
+        },
+        {"value": 1, "label": _t("Lidt af tiden", "Some of the time")},
+        {"value": 0, "label": _t("På intet tidspunkt", "At no time")},
+    ],
+}
+
+WHO5_ITEMS = [
+    _t(
+        "I de sidste 2 uger har jeg været glad og i godt humør",
+        "Over the last two weeks I have felt cheerful and in good spirits",
+    ),
+    _t(
+        "I de sidste 2 uger har jeg følt mig rolig og afslappet",
+        "Over the last two weeks I have felt calm and relaxed",
+    ),
+    _t(
+        "I de sidste 2 uger har jeg følt mig aktiv og energisk",
+        "Over the last two weeks I have felt active and vigorous",
+    ),
+    _t(
+        "I de sidste 2 uger er jeg vågnet frisk og udhvilet",
+        "Over the last two weeks I woke up feeling fresh and rested",
+    ),
+    _t(
+        "I de sidste 2 uger har min dagligdag været fyldt med ting, der interesserer mig",
+        "Over the last two weeks my daily life has been filled with things that interest me",
+    ),
+]
+
+WHO5: dict[str, Any] = {
+    "id": "who-5",
+    "version": 1,
+    "title": _t("WHO-5 Trivselsindeks", "WHO-5 Well-Being Index"),
+    "description": _t(
+        "Fem spørgsmål om, hvordan du har haft det de sidste 2 uger. Det er et mål for "
+        "trivsel, ikke en diagnose.",
+        "Five questions about how you have been feeling over the last two weeks. It measures "
+        "well-being; it is not a diagnosis.",
+    ),
+    "instructions": _t(
+        "Angiv for hvert af de fem udsagn, hvad der er tættest på, hvordan du har følt dig "
+        "i de sidste 2 uger.",
+        "Please indicate for each of the five statements which is closest to how you have "
+        "been feeling over the last two weeks.",
+    ),
+    "languages": ["da", "en"],
+    "source": {
+        "name": "WHO-5 Trivselsindeks, Psykiatrisk Center Nordsjælland",
+        "attribution": _t(
+            "WHO-5 Trivselsindeks. © Psykiatrisk Center Nordsjælland, Region Hovedstadens "
+            "Psykiatri. Gengivet med den officielle danske ordlyd.",
+            "WHO-5 Well-Being Index. © Psychiatric Research Unit, Mental Health Centre North "
+            "Zealand. Reproduced with the official wording.",
+        ),
+        "url": "https://www.psykiatri-regionh.dk/who-5/",
+    },
+    "scales": [WHO5_SCALE],
+    "items": [
+        {
+            "id": f"who5-{n}",
+            "position": n,
+            "text": text,
+            "scale_id": "who5-frequency",
+            "sub_goal_id": None,
+        }
+        for n, text in enumerate(WHO5_ITEMS, start=1)
+    ],
+    "scoring": {
+        "method": "sum",
+        "offset": 0,
+        "factor": 4,
+        "raw_min": 0,
+        "raw_max": 25,
+        "reported_min": 0,
+        "reported_max": 100,
+        "note": _t(
+            "Summen (0-25) ganges med 4 og vises som 0-100. Et trivselsindeks, ikke en diagnose.",
+            "The sum (0-25) is multiplied by 4 and shown as 0-100. A well-being index, not a "
+            "diagnosis.",
+        ),
+    },
+    "generated": False,
+    "estimated_minutes": 1,
+}
+
+GOAL_SCALE = {
+    "id": "goal-0-10",
+    "min": 0,
+    "max": 10,
+    "min_label": _t("Slet ikke nået", "Not reached at all"),
+    "max_label": _t("Helt nået", "Fully reached"),
+    "options": [{"value": v, "label": _t(str(v), str(v))} for v in range(11)],
+}
+
+PLAN_GOALS: dict[str, Any] = {
+    "id": "plan-goals",
+    "version": 1,
+    "title": _t("Mine mål", "My goals"),
+    "description": _t(
+        "Hvor langt er du med målene i din plan?",
+        "How far have you come with the goals in your plan?",
+    ),
+    "instructions": _t(
+        "Sæt et tal fra 0 (slet ikke nået) til 10 (helt nået) for hvert mål.",
+        "Give each goal a number from 0 (not reached at all) to 10 (fully reached).",
+    ),
+    "languages": ["da", "en"],
+    "source": {
+        "name": "Kommunens egne spørgsmål om planens mål",
+        "attribution": _t(
+            "Spørgsmålene er målene i din egen plan.",
+            "The questions are the goals in your own plan.",
+        ),
+        "url": None,
+    },
+    "scales": [GOAL_SCALE],
+    "items": [],
+    "scoring": {
+        "method": "mean",
+        "offset": 0,
+        "factor": 10,
+        "raw_min": 0,
+        "raw_max": 10,
+        "reported_min": 0,
+        "reported_max": 100,
+        "note": None,
+    },
+    "generated": True,
+    "estimated_minutes": 1,
+}
+
+AGREE_SCALE = {
+    "id": "agree-5",
+    "min": 1,
+    "max": 5,
+    "options": [
+        {"value": 1, "label": _t("Meget uenig", "Strongly disagree")},
+        {"value": 2, "label": _t("Uenig", "Disagree")},
+        {"value": 3, "label": _t("Hverken enig eller uenig", "Neither agree nor disagree")},
+        {"value": 4, "label": _t("Enig", "Agree")},
+        {"value": 5, "label": _t("Meget enig", "Strongly agree")},
+    ],
+}
+
+EXPERIENCE_ITEMS = [
+    (
+        "exp-goal",
+        _t("Jeg forstår målet med mine indsatser", "I understand the goal of my interventions"),
+    ),
+    (
+        "exp-overview",
+        _t("Mit forløb har været let at overskue", "My course has been easy to overview"),
+    ),
+    ("exp-contact", _t("Jeg har én primær kontaktperson", "I have one primary contact")),
+    ("exp-trust", _t("Jeg har tillid til min sagsbehandler", "I trust my caseworker")),
+    (
+        "exp-together",
+        _t("Medarbejderne arbejder godt sammen om mig", "The staff work well together about me"),
+    ),
+    (
+        "exp-one-plan",
+        _t(
+            "Der er én samlet plan bag det, jeg får",
+            "There is one overall plan behind what I get",
+        ),
+    ),
+]
+
+EXPERIENCE: dict[str, Any] = {
+    "id": "experience",
+    "version": 1,
+    "title": _t("Sådan oplever du forløbet", "Your experience of the course"),
+    "description": _t(
+        "Seks korte udsagn om, hvordan du oplever samarbejdet med kommunen.",
+        "Six short statements about how you experience working with the municipality.",
+    ),
+    "instructions": _t(
+        "Hvor enig eller uenig er du i hvert udsagn?", "How much do you agree with each statement?"
+    ),
+    "languages": ["da", "en"],
+    "source": {
+        "name": "Kommunens egne spørgsmål (temaer fra borgerundersøgelsen om helhedsorienteret indsats, 2025)",
+        "attribution": _t(
+            "Udsagnene bygger på temaerne i borgerundersøgelsen om helhedsorienteret indsats "
+            "(2025): overblik, én kontaktperson, tillid og sammenhæng.",
+            "The statements follow the themes of the 2025 citizen survey on holistic "
+            "interventions: overview, one contact, trust and coherence.",
+        ),
+        "url": None,
+    },
+    "scales": [AGREE_SCALE],
+    "items": [
+        {"id": item_id, "position": n, "text": text, "scale_id": "agree-5", "sub_goal_id": None}
+        for n, (item_id, text) in enumerate(EXPERIENCE_ITEMS, start=1)
+    ],
+    "scoring": {
+        "method": "mean",
+        "offset": 1,
+        "factor": 25,
+        "raw_min": 1,
+        "raw_max": 5,
+        "reported_min": 0,
+        "reported_max": 100,
+        "note": None,
+    },
+    "generated": False,
+    "estimated_minutes": 1,
+}
+
+INSTRUMENTS: dict[str, dict[str, Any]] = {i["id"]: i for i in (WHO5, PLAN_GOALS, EXPERIENCE)}
+
+
+def for_person(instrument_id: str, sub_goals: list[Any]) -> dict[str, Any]:
+    """The instrument as one person answers it; plan-goals gets one item per active sub-goal."""
+    instrument = dict(INSTRUMENTS[instrument_id])
+    if instrument["generated"]:
+        active = [g for g in sub_goals if g.status in ACTIVE_SUB_GOAL]
+        instrument["items"] = [
+            {
+                "id": goal.id,
+                "position": n,
+                "text": _t(goal.title, goal.title),
+                "scale_id": "goal-0-10",
+                "sub_goal_id": goal.id,
+            }
+            for n, goal in enumerate(active, start=1)
+        ]
+    return instrument
+
+
+def score(instrument: dict[str, Any], answers: dict[str, int]) -> tuple[float, int]:
+    """(raw, reported) for complete, validated answers."""
+    values = [answers[item["id"]] for item in instrument["items"]]
+    scoring = instrument["scoring"]
+    raw = float(sum(values)) if scoring["method"] == "sum" else sum(values) / len(values)
+    reported = round((raw - scoring["offset"]) * scoring["factor"])
+    return round(raw, 2), max(scoring["reported_min"], min(scoring["reported_max"], reported))
+
+
+def check_answers(
+    instrument: dict[str, Any], answers: list[dict[str, int]]
+) -> list[dict[str, str]]:
+    """Every item answered exactly once, every value one of the scale's options."""
+    items = {item["id"]: item for item in instrument["items"]}
+    scales = {scale["id"]: scale for scale in instrument["scales"]}
+    errors: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for index, answer in enumerate(answers):
+        item = items.get(answer["item_id"])
+        if item is None:
+            errors.append(
+                {
+                    "field": f"answers.{index}.item_id",
+                    "message": "not an item of this questionnaire",
+                }
+            )
+            continue
+        if answer["item_id"] in seen:
+            errors.append({"field": f"answers.{index}.item_id", "message": "answered twice"})
+        seen.add(answer["item_id"])
+        allowed = {o["value"] for o in scales[item["scale_id"]]["options"]}
+        if answer["value"] not in allowed:
+            low, high = min(allowed), max(allowed)
+            errors.append(
+                {
+                    "field": f"answers.{index}.value",
+                    "message": f"must be a whole number from {low} to {high}",
+                }
+            )
+    for item_id in items:
+        if item_id not in seen:
+            errors.append({"field": "answers", "message": f"item {item_id} is not answered"})
+    return errors

@@ -1,0 +1,361 @@
+"""Models to the JSON shapes of openapi.yaml (the contract tests hold these two together)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from planapi import clock
+from planapi.inputs import DEPARTMENTS
+from planapi.instruments import INSTRUMENTS
+from planapi.models import (
+    AccessLogEntry,
+    Appointment,
+    Case,
+    Caseworker,
+    ChangeRequest,
+    Consent,
+    ConsentText,
+    Contact,
+    Notification,
+    Person,
+    Plan,
+    QuestionnaireResponse,
+    Relation,
+)
+
+iso = clock.iso
+day = clock.iso_date
+
+
+def person_ref(person: Person) -> dict[str, Any]:
+    return {"id": person.id, "name": person.name}
+
+
+def person(p: Person, *, has_plan: bool) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "given_name": p.given_name,
+        "family_name": p.family_name,
+        "birth_date": day(p.birth_date),
+        "age": clock.age_on(p.birth_date, clock.today()),
+        "kind": "citizen",
+        "has_plan": has_plan,
+    }
+
+
+def relation(r: Relation, *, active: bool, scope: list[str]) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "holder": person_ref(r.holder),
+        "subject": person_ref(r.subject),
+        "scope": scope,
+        "valid_from": day(r.valid_from),
+        "valid_until": day(r.valid_until),
+        "active": active,
+    }
+
+
+def caseworker_ref(c: Caseworker) -> dict[str, Any]:
+    return {"id": c.id, "name": c.name, "title": c.title, "phone": c.phone, "email": c.email}
+
+
+def caseworker(c: Caseworker) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "workforce_id": c.workforce_id,
+        "title": c.title,
+        "department": c.department,
+        "organisation": c.organisation,
+        "phone": c.phone,
+        "email": c.email,
+    }
+
+
+def notification(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "person": person_ref(n.person),
+        "consent_id": n.consent_id,
+        "appointment_id": n.appointment_id,
+        "message": n.message,
+        "created_at": iso(n.created_at),
+        "read_at": iso(n.read_at),
+    }
+
+
+def plan(p: Plan) -> dict[str, Any]:
+    used = {i.department for i in p.interventions} | {s.department for s in p.sector_plans}
+    used |= {b.department for b in p.benefits}
+    return {
+        "id": p.id,
+        "person": person_ref(p.person),
+        "overall_goal": p.overall_goal,
+        "members": [
+            {"person": person_ref(m.person), "role": m.role, "legal_basis": m.legal_basis}
+            for m in p.members
+        ],
+        "departments": [d for d in DEPARTMENTS if d in used],
+        "sub_goals": [
+            {
+                "id": g.id,
+                "title": g.title,
+                "description": g.description,
+                "status": g.status,
+                "target_date": day(g.target_date),
+                "department": g.department,
+                "intervention_ids": list(g.intervention_ids),
+            }
+            for g in p.sub_goals
+        ],
+        "interventions": [
+            {
+                "id": i.id,
+                "title": i.title,
+                "description": i.description,
+                "department": i.department,
+                "legal_basis": i.legal_basis,
+                "provider": i.provider,
+                "start_date": day(i.start_date),
+                "end_date": day(i.end_date),
+                "status": i.status,
+                "sector_plan_id": i.sector_plan_id,
+            }
+            for i in p.interventions
+        ],
+        "sector_plans": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "law_area": s.law_area,
+                "legal_basis": s.legal_basis,
+                "department": s.department,
+                "goals": list(s.goals),
+                "responsible": s.responsible,
+                "updated_on": day(s.updated_on),
+                "external_url": s.external_url,
+            }
+            for s in p.sector_plans
+        ],
+        "benefits": [
+            {"name": b.name, "department": b.department, "legal_basis": b.legal_basis}
+            for b in p.benefits
+        ],
+        "agreements": [
+            {
+                "id": a.id,
+                "what": a.what,
+                "responsible": a.responsible,
+                "agreed_on": day(a.agreed_on),
+                "due_on": day(a.due_on),
+                "status": a.status,
+            }
+            for a in p.agreements
+        ],
+        "next_follow_up": day(p.next_follow_up),
+        "coordinator": caseworker_ref(p.coordinator),
+        "questionnaire_cadence_weeks": p.cadence_weeks,
+        "version": p.version,
+        "updated_at": iso(p.updated_at),
+        "updated_by": p.updated_by,
+    }
+
+
+def case(c: Case) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "person": person_ref(c.person),
+        "title": c.title,
+        "department": c.department,
+        "legal_basis": c.legal_basis,
+        "status": c.status,
+        "received_on": day(c.received_on),
+        "decision_due": day(c.decision_due),
+        "caseworker": caseworker_ref(c.caseworker),
+        "steps": [
+            {
+                "id": s.id,
+                "position": s.position,
+                "key": s.key,
+                "title": s.title,
+                "status": s.status,
+                "completed_on": day(s.completed_on),
+            }
+            for s in c.steps
+        ],
+        "missing_documents": [
+            {
+                "id": d.id,
+                "title": d.title,
+                "provided_by": d.provided_by,
+                "requested_on": day(d.requested_on),
+                "due_on": day(d.due_on),
+                "status": d.status,
+                "received_on": day(d.received_on),
+            }
+            for d in c.missing_documents
+        ],
+    }
+
+
+def change_request(r: ChangeRequest) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "appointment_id": r.appointment_id,
+        "reason": r.reason,
+        "preferred_times": [dict(w) for w in r.preferred_times],
+        "status": r.status,
+        "created_at": iso(r.created_at),
+        "created_by": {"id": r.created_by_id, "name": r.created_by_name},
+    }
+
+
+def appointment(a: Appointment) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "person": person_ref(a.person),
+        "title": a.title,
+        "purpose": a.purpose,
+        "start": iso(a.start_at),
+        "end": iso(a.end_at),
+        "timezone": "Europe/Copenhagen",
+        "location": {
+            "kind": a.location_kind,
+            "address": a.address,
+            "room": a.room,
+            "video_url": a.video_url,
+        },
+        "participants": [dict(p) for p in a.participants],
+        "organiser": a.organiser,
+        "status": a.status,
+        "previous_start": iso(a.previous_start),
+        "change_requests": [change_request(r) for r in a.change_requests],
+    }
+
+
+def contact(c: Contact) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "role": c.role,
+        "role_title": c.role_title,
+        "name": c.name,
+        "organisation": c.organisation,
+        "phone": c.phone,
+        "email": c.email,
+        "hours": c.hours,
+        "helps_with": c.helps_with,
+        "is_primary": c.is_primary,
+    }
+
+
+def consent_text(t: ConsentText) -> dict[str, Any]:
+    return {
+        "version": t.version,
+        "published_on": day(t.published_on),
+        "title": {"da": t.title_da, "en": t.title_en},
+        "body": {"da": t.body_da, "en": t.body_en},
+    }
+
+
+def consent_status(c: Consent, moment: datetime) -> str:
+    if c.withdrawn_at is not None:
+        return "withdrawn"
+    return "expired" if c.expires_at <= moment else "active"
+
+
+def consent(c: Consent) -> dict[str, Any]:
+    moment = clock.now()
+    status = consent_status(c, moment)
+    days_left = (
+        (clock.local(c.expires_at).date() - moment.date()).days if status == "active" else None
+    )
+    return {
+        "id": c.id,
+        "person": person_ref(c.person),
+        "status": status,
+        "purpose": c.purpose,
+        "legal_basis": c.legal_basis,
+        "scopes": [
+            {
+                "department": s.department,
+                "information": s.information,
+                "status": "withdrawn" if s.withdrawn_at else "active",
+                "withdrawn_at": iso(s.withdrawn_at),
+            }
+            for s in c.scopes
+        ],
+        "text": consent_text(c.text),
+        "granted_by": {
+            "person": {"id": c.granted_by_id, "name": c.granted_by_name},
+            "kind": c.granted_by_kind,
+        },
+        "granted_at": iso(c.granted_at),
+        "expires_at": iso(c.expires_at),
+        "withdrawn_at": iso(c.withdrawn_at),
+        "expires_in_days": days_left,
+        "history": [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "at": iso(e.at),
+                "actor": {"id": e.actor_id, "name": e.actor_name, "kind": e.actor_kind},
+                "departments": list(e.departments),
+                "text_version": e.text_version,
+            }
+            for e in c.events
+        ],
+    }
+
+
+def score(r: QuestionnaireResponse) -> dict[str, Any]:
+    scoring = INSTRUMENTS[r.instrument_id]["scoring"]
+    labels = r.item_labels or {}
+    return {
+        "response_id": r.id,
+        "instrument_id": r.instrument_id,
+        "answered_at": iso(r.answered_at),
+        "raw": r.raw,
+        "reported": r.reported,
+        "reported_min": scoring["reported_min"],
+        "reported_max": scoring["reported_max"],
+        "items": [
+            {"item_id": a["item_id"], "value": a["value"], "label": labels.get(a["item_id"])}
+            for a in r.answers
+        ],
+    }
+
+
+def response(r: QuestionnaireResponse) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "person": person_ref(r.person),
+        "instrument_id": r.instrument_id,
+        "instrument_version": r.instrument_version,
+        "language": r.language,
+        "answers": [{"item_id": a["item_id"], "value": a["value"]} for a in r.answers],
+        "score": score(r),
+        "answered_at": iso(r.answered_at),
+        "answered_by": {"id": r.answered_by_id, "name": r.answered_by_name},
+        "basis": r.basis,
+    }
+
+
+def access_log_entry(e: AccessLogEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": iso(e.at),
+        "actor": {"id": e.actor_id, "name": e.actor_name, "kind": e.actor_kind},
+        "action": e.action,
+        "resource": e.resource,
+        "basis": e.basis,
+        "purpose": e.purpose,
+        "outcome": e.outcome,
+    }
+
+
+def as_date(value: date | None) -> str | None:
+    return day(value)

@@ -1,0 +1,1 @@
+"""The plan API's blueprints, registered explicitly by `create_app`."""

@@ -1,0 +1,153 @@
+"""The joint plan, cases, appointments (and requests to move them), contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from planapi import clock, serialize
+from planapi.access import ID_RE, authorize, log_access
+from planapi.extensions import db
+from planapi.idempotency import key_from_headers, run_once
+from planapi.inputs import ChangeRequestIn, parse
+from planapi.models import Appointment, Case, ChangeRequest, Contact, Plan, new_id
+from planapi.notify import notify_caseworkers
+from planapi.problems import Problem, invalid
+
+bp = Blueprint("plan", __name__, url_prefix="/v1/persons/<string:person_id>")
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, f"No such {what} for this person.", kind="not-found")
+
+
+@bp.get("/plan")
+def get_plan(person_id: str) -> ResponseReturnValue:
+    _, person = authorize(person_id, "plan:read", resource="plan")
+    plan = db.session.scalar(select(Plan).where(Plan.person_id == person.id))
+    if plan is None:
+        raise Problem(404, "This person has no joint plan.", kind="no-plan")
+    return jsonify(serialize.plan(plan))
+
+
+@bp.get("/cases")
+def list_cases(person_id: str) -> ResponseReturnValue:
+    _, person = authorize(person_id, "cases:read", resource="cases")
+    rows = db.session.scalars(
+        select(Case).where(Case.person_id == person.id).order_by(Case.received_on.desc(), Case.id)
+    )
+    return jsonify({"items": [serialize.case(c) for c in rows]})
+
+
+@bp.get("/cases/<string:case_id>")
+def get_case(person_id: str, case_id: str) -> ResponseReturnValue:
+    _, person = authorize(person_id, "cases:read", resource=f"cases/{case_id}"[:200])
+    found = db.session.get(Case, case_id) if ID_RE.match(case_id) else None
+    if found is None or found.person_id != person.id:
+        raise not_found("case")
+    return jsonify(serialize.case(found))
+
+
+@bp.get("/appointments")
+def list_appointments(person_id: str) -> ResponseReturnValue:
+    when = request.args.get("when", "all")
+    if when not in ("upcoming", "past", "all"):
+        raise invalid([{"field": "when", "message": "must be upcoming, past or all"}], status=400)
+    _, person = authorize(person_id, "appointments:read", resource="appointments")
+    rows = list(db.session.scalars(select(Appointment).where(Appointment.person_id == person.id)))
+    moment = clock.now()
+    upcoming = sorted((a for a in rows if a.end_at >= moment), key=lambda a: (a.start_at, a.id))
+    past = sorted(
+        (a for a in rows if a.end_at < moment), key=lambda a: (a.start_at, a.id), reverse=True
+    )
+    chosen = {"upcoming": upcoming, "past": past, "all": upcoming + past}[when]
+    return jsonify({"items": [serialize.appointment(a) for a in chosen]})
+
+
+def _appointment(person_id: str, appointment_id: str) -> Appointment:
+    found = db.session.get(Appointment, appointment_id) if ID_RE.match(appointment_id) else None
+    if found is None or found.person_id != person_id:
+        raise not_found("appointment")
+    return found
+
+
+@bp.get("/appointments/<string:appointment_id>")
+def get_appointment(person_id: str, appointment_id: str) -> ResponseReturnValue:
+    _, person = authorize(
+        person_id, "appointments:read", resource=f"appointments/{appointment_id}"[:200]
+    )
+    return jsonify(serialize.appointment(_appointment(person.id, appointment_id)))
+
+
+@bp.post("/appointments/<string:appointment_id>/change-requests")
+def request_change(person_id: str, appointment_id: str) -> ResponseReturnValue:
+    caller, person = authorize(person_id, "appointments:write", resource="appointments")
+    appointment = _appointment(person.id, appointment_id)
+    key = key_from_headers()
+    body = parse(ChangeRequestIn)
+    moment = clock.now()
+    errors = []
+    for index, window in enumerate(body.preferred_times):
+        if window.end <= window.start:
+            errors.append(
+                {"field": f"preferred_times.{index}.end", "message": "must be after start"}
+            )
+        if window.start <= moment:
+            errors.append(
+                {"field": f"preferred_times.{index}.start", "message": "must be in the future"}
+            )
+    if errors:
+        raise invalid(errors)
+
+    def work() -> tuple[dict[str, Any], int]:
+        if appointment.status in ("cancelled", "held") or appointment.end_at < moment:
+            raise Problem(409, "This appointment can no longer be moved.", kind="conflict")
+        change = ChangeRequest(
+            id=new_id("cr"),
+            appointment_id=appointment.id,
+            reason=body.reason.strip(),
+            preferred_times=[
+                {"start": clock.iso(w.start), "end": clock.iso(w.end)} for w in body.preferred_times
+            ],
+            status="received",
+            created_at=moment,
+            created_by_id=caller.actor_id,
+            created_by_name=person.name if caller.basis == "self" else _name(caller.actor_id),
+        )
+        db.session.add(change)
+        when = clock.local(appointment.start_at).strftime("%d.%m.%Y kl. %H.%M")
+        notify_caseworkers(
+            person.id,
+            "appointment_change_requested",
+            f"{person.name} beder om at flytte aftalen {when}: {change.reason[:200]}",
+            appointment_id=appointment.id,
+        )
+        log_access(person.id, caller, action="change", resource=f"appointments/{appointment.id}")
+        db.session.flush()
+        return serialize.change_request(change), 201
+
+    return run_once(key, work)
+
+
+def _name(person_id: str) -> str:
+    from planapi.models import Person
+
+    found = db.session.get(Person, person_id)
+    return found.name if found else person_id
+
+
+@bp.get("/contacts")
+def list_contacts(person_id: str) -> ResponseReturnValue:
+    _, person = authorize(person_id, "contacts:read", resource="contacts")
+    rows = list(
+        db.session.scalars(
+            select(Contact)
+            .where(Contact.person_id == person.id)
+            .order_by(Contact.is_primary.desc(), Contact.position)
+        )
+    )
+    primary = next((c.id for c in rows if c.is_primary), None)
+    return jsonify({"items": [serialize.contact(c) for c in rows], "primary_contact_id": primary})

@@ -1,0 +1,177 @@
+"""Questionnaires: instruments, what is due, responses (validated against the scale), scores."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from planapi import clock, serialize
+from planapi.access import ID_RE, actor_name, authorize, log_access
+from planapi.extensions import db
+from planapi.idempotency import key_from_headers, run_once
+from planapi.inputs import ResponseIn, parse
+from planapi.instruments import INSTRUMENTS, check_answers, for_person, score
+from planapi.models import Person, Plan, QuestionnaireResponse, new_id
+from planapi.problems import Problem, invalid
+
+bp = Blueprint("questionnaires", __name__, url_prefix="/v1")
+
+OVERDUE_AFTER = timedelta(days=14)
+
+
+def _instrument_id(instrument_id: str) -> str:
+    if instrument_id not in INSTRUMENTS:
+        raise Problem(404, f"No instrument {instrument_id!r}.", kind="not-found")
+    return instrument_id
+
+
+def _plan(person: Person) -> Plan | None:
+    return db.session.scalar(select(Plan).where(Plan.person_id == person.id))
+
+
+def _responses(person_id: str, instrument_id: str | None = None) -> list[QuestionnaireResponse]:
+    query = select(QuestionnaireResponse).where(QuestionnaireResponse.person_id == person_id)
+    if instrument_id:
+        query = query.where(QuestionnaireResponse.instrument_id == instrument_id)
+    return list(db.session.scalars(query.order_by(QuestionnaireResponse.answered_at)))
+
+
+def due_entry(
+    plan: Plan, instrument_id: str, last: QuestionnaireResponse | None, today: date
+) -> dict[str, Any]:
+    cadence = timedelta(weeks=plan.cadence_weeks)
+    due_on = (
+        clock.local(last.answered_at).date() + cadence if last else plan.questionnaires_start_on
+    )
+    if today < due_on:
+        status = "done"  # nothing to answer until due_on
+    elif today < due_on + OVERDUE_AFTER:
+        status = "due"
+    else:
+        status = "overdue"
+    instrument = for_person(instrument_id, plan.sub_goals)
+    return {
+        "instrument_id": instrument_id,
+        "instrument_version": instrument["version"],
+        "title": instrument["title"],
+        "status": status,
+        "due_on": due_on.isoformat(),
+        "cadence_weeks": plan.cadence_weeks,
+        "last_answered_at": clock.iso(last.answered_at) if last else None,
+        "item_count": len(instrument["items"]),
+        "estimated_minutes": instrument["estimated_minutes"],
+    }
+
+
+@bp.get("/instruments")
+def list_instruments() -> ResponseReturnValue:
+    return jsonify({"items": list(INSTRUMENTS.values())})
+
+
+@bp.get("/instruments/<string:instrument_id>")
+def get_instrument(instrument_id: str) -> ResponseReturnValue:
+    return jsonify(INSTRUMENTS[_instrument_id(instrument_id)])
+
+
+@bp.get("/persons/<string:person_id>/questionnaires")
+def list_due(person_id: str) -> ResponseReturnValue:
+    _, person = authorize(person_id, "questionnaires:read", resource="questionnaires")
+    plan = _plan(person)
+    if plan is None:
+        return jsonify({"items": []})
+    today = clock.today()
+    history = _responses(person.id)
+    items = []
+    for instrument_id in INSTRUMENTS:
+        answered = [r for r in history if r.instrument_id == instrument_id]
+        items.append(due_entry(plan, instrument_id, answered[-1] if answered else None, today))
+    order = {"overdue": 0, "due": 1, "done": 2}
+    items.sort(key=lambda i: (order[i["status"]], i["due_on"]))
+    return jsonify({"items": items})
+
+
+@bp.get("/persons/<string:person_id>/questionnaires/<string:instrument_id>")
+def get_person_instrument(person_id: str, instrument_id: str) -> ResponseReturnValue:
+    _, person = authorize(
+        person_id, "questionnaires:read", resource=f"questionnaires/{instrument_id}"[:200]
+    )
+    plan = _plan(person)
+    return jsonify(for_person(_instrument_id(instrument_id), plan.sub_goals if plan else []))
+
+
+@bp.get("/persons/<string:person_id>/questionnaires/<string:instrument_id>/responses")
+def list_responses(person_id: str, instrument_id: str) -> ResponseReturnValue:
+    _, person = authorize(
+        person_id, "questionnaires:read", resource=f"questionnaires/{instrument_id}"[:200]
+    )
+    rows = _responses(person.id, _instrument_id(instrument_id))
+    return jsonify({"items": [serialize.response(r) for r in rows]})
+
+
+@bp.post("/persons/<string:person_id>/questionnaires/<string:instrument_id>/responses")
+def submit(person_id: str, instrument_id: str) -> ResponseReturnValue:
+    caller, person = authorize(person_id, "questionnaires:write", resource="questionnaires")
+    instrument_id = _instrument_id(instrument_id)
+    key = key_from_headers()
+    body = parse(ResponseIn)
+    plan = _plan(person)
+    if plan is None:
+        raise Problem(409, "Questionnaires follow a plan; this person has none.", kind="no-plan")
+    instrument = for_person(instrument_id, plan.sub_goals)
+    errors = []
+    if body.instrument_version != instrument["version"]:
+        errors.append(
+            {
+                "field": "instrument_version",
+                "message": f"the current version is {instrument['version']}",
+            }
+        )
+    answers = [a.model_dump() for a in body.answers]
+    errors += check_answers(instrument, answers)
+    if errors:
+        raise invalid(errors)
+    by_item = {a["item_id"]: a["value"] for a in answers}
+    ordered = [
+        {"item_id": item["id"], "value": by_item[item["id"]]} for item in instrument["items"]
+    ]
+
+    def work() -> tuple[dict[str, Any], int]:
+        raw, reported = score(instrument, by_item)
+        row = QuestionnaireResponse(
+            id=new_id("qr"),
+            person_id=person.id,
+            instrument_id=instrument_id,
+            instrument_version=instrument["version"],
+            language=body.language,
+            answers=ordered,
+            item_labels={i["id"]: i["text"] for i in instrument["items"]}
+            if instrument["generated"]
+            else {},
+            raw=raw,
+            reported=reported,
+            answered_at=clock.now(),
+            answered_by_id=caller.actor_id,
+            answered_by_name=actor_name(caller),
+            basis=caller.basis,
+        )
+        row.person = person
+        db.session.add(row)
+        log_access(person.id, caller, action="change", resource=f"questionnaires/{instrument_id}")
+        db.session.flush()
+        return serialize.response(row), 201
+
+    return run_once(key, work)
+
+
+@bp.get("/persons/<string:person_id>/scores")
+def list_scores(person_id: str) -> ResponseReturnValue:
+    instrument_id = request.args.get("instrument_id")
+    if instrument_id is not None and not ID_RE.match(instrument_id):
+        raise invalid([{"field": "instrument_id", "message": "not an id"}], status=400)
+    _, person = authorize(person_id, "questionnaires:read", resource="scores")
+    rows = _responses(person.id, instrument_id)
+    return jsonify({"items": [serialize.score(r) for r in rows]})
