@@ -10,6 +10,7 @@ from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+import auth
 from portal import config as config_module
 from portal import errors, i18n, outbox, security
 from portal.clients import base as planapi_base
@@ -51,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
     outbox.init_app(app)
     _configure_jinja(app)
     _register_blueprints(app)

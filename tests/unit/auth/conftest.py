@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from auth.simulator import create_app as create_simulator
 from auth.simulator.provider import Issuer
+from tests.unit.conftest import FakePlanAPI
 
 PORTAL = "http://localhost"  # Flask's test client
 CLIENT_ID = "mit-overblik"
@@ -89,3 +92,158 @@ def simulator(simulator_server: Simulator) -> Iterator[Simulator]:
     yield simulator_server
     httpx.post(f"{simulator_server.base_url}/mitid/test/reset")
     httpx.post(f"{simulator_server.base_url}/workforce/test/reset")
+
+
+# -- the portal as relying party, with the plan API faked in the one place -----------------
+
+
+TODAY = date(2026, 11, 23)
+
+
+def person_json(person_id: str) -> dict[str, Any]:
+    from planapi.demo.personas import CITIZENS
+
+    c = next(c for c in CITIZENS if c["id"] == person_id)
+    birth = date.fromisoformat(c["birth_date"])
+    age = TODAY.year - birth.year - ((TODAY.month, TODAY.day) < (birth.month, birth.day))
+    return {
+        "id": c["id"],
+        "name": c["name"],
+        "given_name": c["given_name"],
+        "family_name": c["family_name"],
+        "birth_date": c["birth_date"],
+        "age": age,
+        "kind": "citizen",
+        "has_plan": c["id"] != "p-freja",
+    }
+
+
+def representation(person_id: str, basis: str, scope: list[str] | None = None) -> dict[str, Any]:
+    person = person_json(person_id)
+    return {
+        "person": {"id": person_id, "name": person["name"]},
+        "basis": basis,
+        "age": person["age"],
+        "scope": scope or ["person:read", "plan:read"],
+        "valid_until": None,
+    }
+
+
+REPRESENTATIONS = {
+    "p-anders": [representation("p-anders", "self"), representation("p-emma", "custody")],
+    "p-bent": [
+        representation("p-bent", "self"),
+        representation("p-mette", "power_of_attorney", ["plan:read", "appointments:read"]),
+    ],
+}
+CASELOADS = {"cw-lene": ["p-jonas", "p-mette", "p-emma", "p-karim"], "cw-peter": []}
+
+
+def fake_people(fake: FakePlanAPI) -> None:
+    """Route the persons and caseworkers endpoints from the demo personas."""
+    from planapi.demo.personas import CASEWORKERS, CITIZENS
+
+    def resolve(request: httpx.Request) -> httpx.Response:
+        cpr = json.loads(request.content)["cpr"].replace("-", "")
+        found = next((c for c in CITIZENS if c["cpr"] == cpr), None)
+        if found is None:
+            return httpx.Response(404, json={"type": "about:blank", "title": "Not found"})
+        return httpx.Response(200, json=person_json(found["id"]))
+
+    fake.on("POST", "/v1/persons/resolve", handler=resolve)
+    for c in CITIZENS:
+        pid = c["id"]
+        items = REPRESENTATIONS.get(pid, [representation(pid, "self")])
+        fake.on("GET", f"/v1/persons/{pid}/representations", json={"items": items})
+        fake.on("GET", f"/v1/persons/{pid}", json=person_json(pid))
+
+    def resolve_caseworker(request: httpx.Request) -> httpx.Response:
+        wid = json.loads(request.content)["workforce_id"]
+        cw = next((c for c in CASEWORKERS if c["workforce_id"] == wid), None)
+        if cw is None:
+            return httpx.Response(404, json={"type": "about:blank", "title": "Not found"})
+        return httpx.Response(200, json=caseworker_json(cw["id"]))
+
+    fake.on("POST", "/v1/caseworkers/resolve", handler=resolve_caseworker)
+    for cw_id, people in CASELOADS.items():
+        fake.on(
+            "GET",
+            f"/v1/caseworkers/{cw_id}/caseload",
+            json={
+                "caseworker": {k: caseworker_json(cw_id)[k] for k in CW_REF},
+                "items": [
+                    {
+                        "person": {"id": p, "name": person_json(p)["name"]},
+                        "age": person_json(p)["age"],
+                        "has_plan": True,
+                        "next_follow_up": None,
+                    }
+                    for p in people
+                ],
+            },
+        )
+
+
+CW_REF = ("id", "name", "title", "phone", "email")
+
+
+def caseworker_json(cw_id: str) -> dict[str, Any]:
+    from planapi.demo.personas import CASEWORKERS
+
+    cw = next(c for c in CASEWORKERS if c["id"] == cw_id)
+    return {
+        "id": cw["id"],
+        "name": cw["name"],
+        "workforce_id": cw["workforce_id"],
+        "title": cw["title"],
+        "department": "social",
+        "organisation": "Demo Kommune",
+        "phone": "70 10 20 30",
+        "email": f"{cw['workforce_id']}@demo-kommune.example",
+    }
+
+
+SHELL = (
+    '{% extends "layouts/base.html" %}{% block title %}Test{% endblock %}'
+    "{% block content %}<h1>{{ heading }}</h1>{% endblock %}"
+)
+
+
+@pytest.fixture
+def portal(simulator: Simulator, fake_planapi: FakePlanAPI) -> Flask:
+    """The portal in test config, pointed at the live simulator, with a few test routes."""
+    from flask import render_template_string
+
+    from auth.access import access
+    from portal import create_app
+
+    fake_people(fake_planapi)
+    app = create_app(
+        {
+            "PLANAPI_TRANSPORT": httpx.MockTransport(fake_planapi),
+            "OIDC_ISSUER": f"{simulator.base_url}/mitid",
+            "OIDC_CLIENT_ID": CLIENT_ID,
+            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "WORKFORCE_ISSUER": f"{simulator.base_url}/workforce",
+            "WORKFORCE_CLIENT_ID": WF_CLIENT_ID,
+            "WORKFORCE_CLIENT_SECRET": WF_CLIENT_SECRET,
+        },
+        env="test",
+    )
+
+    @access("citizen")
+    def read_page() -> str:
+        return render_template_string(SHELL, heading="read")
+
+    @access("citizen_write")
+    def write_page() -> str:
+        return render_template_string(SHELL, heading="write")
+
+    @access("caseworker")
+    def caseworker_page() -> str:
+        return render_template_string(SHELL, heading="caseworker")
+
+    app.add_url_rule("/test/laes", "test_read", read_page)
+    app.add_url_rule("/test/skriv", "test_write", write_page, methods=["GET", "POST"])
+    app.add_url_rule("/test/medarbejder", "test_caseworker", caseworker_page)
+    return app

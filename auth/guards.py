@@ -1,0 +1,195 @@
+"""Wiring into the portal: Flask-Login, the providers, the idle timeout, the access checks."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from flask import Flask, abort, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, logout_user
+
+from auth import session as auth_session
+from auth.access import register_check
+from auth.claims import mask_cpr
+from auth.oidc import Provider
+from auth.session import ActingAs, auth_data, basis_still_holds, build_acting, current_actor
+from portal.clients.base import Caller, PlanAPINotFound
+from portal.clients.persons import PersonsClient
+
+DEFAULTS: dict[str, Any] = {
+    "OIDC_ISSUER": "http://127.0.0.1:5002/mitid",
+    "OIDC_CLIENT_ID": "mit-overblik",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_CLAIM_PRESET": "nemlogin",
+    "WORKFORCE_ISSUER": "http://127.0.0.1:5002/workforce",
+    "WORKFORCE_CLIENT_ID": "mit-overblik-medarbejder",
+    "WORKFORCE_CLIENT_SECRET": "",
+    "SESSION_IDLE_TIMEOUT": 15 * 60,
+    "SESSION_WARNING_BEFORE": 2 * 60,
+    "OIDC_TIMEOUT": 5.0,
+}
+TOUCH_EVERY = 15  # seconds: do not rewrite the session on every single request
+
+
+def init_app(app: Flask, login_manager: Any = None) -> None:
+    from auth.views import bp
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    if login_manager is None:
+        from portal.extensions import login_manager
+    login_manager.init_app(app)
+    login_manager.user_loader(auth_session.load_user)
+    login_manager.login_view = "auth.login"
+
+    http = httpx.Client(
+        timeout=httpx.Timeout(app.config["OIDC_TIMEOUT"], connect=2.0),
+        transport=app.config.get("OIDC_TRANSPORT"),
+        headers={"User-Agent": "mit-overblik-portal"},
+        follow_redirects=False,
+    )
+    app.extensions["auth_providers"] = {
+        "mitid": Provider(
+            "mitid",
+            app.config["OIDC_ISSUER"],
+            app.config["OIDC_CLIENT_ID"],
+            app.config["OIDC_CLIENT_SECRET"],
+            http,
+        ),
+        "workforce": Provider(
+            "workforce",
+            app.config["WORKFORCE_ISSUER"],
+            app.config["WORKFORCE_CLIENT_ID"],
+            app.config["WORKFORCE_CLIENT_SECRET"],
+            http,
+        ),
+    }
+    app.register_blueprint(bp)
+    app.before_request(_load_acting)
+    app.add_template_filter(mask_cpr, "mask_cpr")
+
+    @app.context_processor
+    def session_timeout() -> dict[str, Any]:
+        return {
+            "session_timeout_seconds": int(app.config["SESSION_IDLE_TIMEOUT"]),
+            "session_warning_seconds": int(app.config["SESSION_WARNING_BEFORE"]),
+        }
+
+    register_check("citizen_login", _check_citizen_login)
+    register_check("citizen", lambda: _check_citizen(write=False))
+    register_check("citizen_write", lambda: _check_citizen(write=True))
+    register_check("caseworker", _check_caseworker)
+
+
+def _load_acting() -> None:
+    if request.endpoint == "static":
+        return
+    data = auth_data()
+    if data is not None:
+        if auth_session.idle_expired():
+            logout_user()
+            session.clear()
+            g.session_timed_out = True
+        elif time.time() - float(data.get("last_seen", 0)) > TOUCH_EVERY:
+            auth_session.touch()
+    g.acting = build_acting()
+
+
+def _to_login(caseworker: bool = False) -> ResponseReturnValue:
+    if g.get("session_timed_out"):
+        return redirect(url_for("auth.logged_out", reason="timeout"))
+    endpoint = "auth.caseworker_login" if caseworker else "auth.login"
+    target = request.full_path if request.method == "GET" else ""
+    return redirect(url_for(endpoint, next=target.rstrip("?") or None))
+
+
+def _check_citizen_login() -> ResponseReturnValue | None:
+    if not current_user.is_authenticated:
+        return _to_login()
+    if current_user.is_caseworker:
+        abort(403)
+    return None
+
+
+def _check_citizen(write: bool) -> ResponseReturnValue | None:
+    acting = current_actor()
+    if not current_user.is_authenticated:
+        return _to_login()
+    if acting is None:  # a caseworker who is not previewing anyone
+        abort(403)
+    if acting.pending_choice:
+        return redirect(url_for("auth.choose_person", next=request.full_path.rstrip("?")))
+    if not basis_still_holds(acting):
+        abort(403)
+    if write and acting.read_only:
+        abort(403)
+    return None
+
+
+def _check_caseworker() -> ResponseReturnValue | None:
+    if not current_user.is_authenticated:
+        return _to_login(caseworker=True)
+    if not current_user.is_caseworker:
+        abort(403)
+    return None
+
+
+# -- caseworker preview ------------------------------------------------------------------
+
+
+def _caseworker_caller(purpose: str = "") -> Caller:
+    data = auth_data()
+    if not data or data["role"] != "caseworker":
+        abort(403)
+    return Caller(
+        actor_id=data["actor_id"],
+        actor_role="caseworker",
+        basis="caseworker_preview",
+        purpose=purpose,
+    )
+
+
+def can_preview(person_id: str) -> bool:
+    """Whether the logged-in caseworker has this citizen in their caseload (asked once per
+    request; the plan API checks again on every read)."""
+    data = auth_data()
+    if not data or data["role"] != "caseworker":
+        return False
+    caseload = g.get("caseload")
+    if caseload is None:
+        caseload = PersonsClient(caller=_caseworker_caller()).get_caseload(data["actor_id"])
+        g.caseload = caseload
+    return bool(caseload.includes(person_id))
+
+
+def start_preview(person_id: str, purpose: str) -> ActingAs:
+    """Begin a read-only preview of a citizen in the caseworker's caseload, or 403."""
+    purpose = " ".join(purpose.split())[:300]
+    if not purpose or not can_preview(person_id):
+        abort(403)
+    try:
+        person = PersonsClient(caller=_caseworker_caller(purpose)).get_person(person_id)
+    except PlanAPINotFound:
+        abort(404)
+    data = auth_data()
+    assert data is not None
+    data["acting"] = {
+        "subject_id": person.id,
+        "subject_name": person.name,
+        "subject_age": person.age,
+        "purpose": purpose,
+    }
+    session.modified = True
+    g.acting = build_acting()
+    assert g.acting is not None
+    return g.acting
+
+
+def end_preview() -> None:
+    data = auth_data()
+    if data and data["role"] == "caseworker":
+        data["acting"] = None
+        session.modified = True
+        g.acting = None

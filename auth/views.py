@@ -1,0 +1,335 @@
+"""Log in (citizen and caseworker), choose whom to act for, keep alive, log out."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import login_user, logout_user
+
+from auth import session as auth_session
+from auth.access import access
+from auth.claims import Level, at_least, claim_names, mask_cpr, parse_level
+from auth.oidc import PENDING_TTL, LoginFailed, Pending, Provider
+from auth.session import SESSION_KEY, Role, SessionUser, auth_data, current_actor
+from portal.clients.base import Caller, PlanAPINotFound
+from portal.clients.persons import PersonsClient, Representation
+
+bp = Blueprint("auth", __name__, template_folder=None)
+
+REQUIRED_LEVEL: Level = "substantial"
+PENDING_KEY = "oidc_pending"
+MAX_PENDING = 5
+
+
+def provider(name: str) -> Provider:
+    return current_app.extensions["auth_providers"][name]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no open redirect); empty when there is none."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return ""
+    parts = urlsplit(target)
+    return "" if parts.scheme or parts.netloc else target
+
+
+# -- starting and finishing a login ---------------------------------------------------------
+
+
+def _start(name: str, callback_endpoint: str) -> ResponseReturnValue:
+    try:
+        url, pending = provider(name).start(
+            url_for(callback_endpoint, _external=True), safe_next(request.args.get("next"))
+        )
+    except LoginFailed as exc:
+        return refuse(exc)
+    now = time.time()
+    pendings = {
+        state: item
+        for state, item in (session.get(PENDING_KEY) or {}).items()
+        if now - float(item.get("created", 0)) < PENDING_TTL
+    }
+    # A few logins may be under way at once (tabs); the oldest give way.
+    while len(pendings) >= MAX_PENDING:
+        pendings.pop(min(pendings, key=lambda s: pendings[s]["created"]))
+    pendings[pending.state] = pending.as_dict()
+    session[PENDING_KEY] = pendings
+    return redirect(url)
+
+
+def _finish(name: str) -> tuple[dict[str, Any], str, Pending]:
+    state = request.args.get("state", "")
+    pendings = dict(session.get(PENDING_KEY) or {})
+    raw = pendings.pop(state, None) if state else None
+    session[PENDING_KEY] = pendings
+    error = request.args.get("error")
+    if error:
+        reason = "cancelled" if error == "access_denied" else "provider_error"
+        raise LoginFailed(reason, f"{error}: {request.args.get('error_description', '')}")
+    if not raw or raw.get("provider") != name:
+        raise LoginFailed("state", "missing, unknown or already used state")
+    pending = Pending(**raw)
+    if time.time() - pending.created > PENDING_TTL:
+        raise LoginFailed("state", "the login took too long")
+    code = request.args.get("code")
+    if not code:
+        raise LoginFailed("token", "no code in the callback")
+    claims, id_token = provider(name).finish(code, pending)
+    level = parse_level(claims.get(_loa_claim(name)))
+    if not at_least(level, REQUIRED_LEVEL):
+        raise LoginFailed("loa", f"assurance level {level or 'missing'}")
+    return claims, id_token, pending
+
+
+def _loa_claim(name: str) -> str:
+    if name == "workforce":
+        return "loa"
+    return claim_names(current_app.config).loa
+
+
+def refuse(exc: LoginFailed) -> ResponseReturnValue:
+    """The clear page for a refused login; nobody is logged in afterwards."""
+    current_app.logger.warning("login refused (%s): %s", exc.reason, exc.detail)
+    logout_user()
+    session.pop(SESSION_KEY, None)
+    if exc.reason == "loa":
+        return render_template("pages/auth/loa_too_low.html"), 403
+    status = {"unavailable": 503, "unknown_person": 403, "not_caseworker": 403}.get(exc.reason, 400)
+    return render_template("pages/auth/login_failed.html", reason=exc.reason), status
+
+
+def _begin_session(
+    role: Role,
+    actor_id: str,
+    name: str,
+    provider_name: str,
+    id_token: str,
+    level: str,
+    **extra: Any,
+) -> None:
+    """A fresh session id for the logged-in user (no session fixation), holding little."""
+    regenerate = getattr(current_app.session_interface, "regenerate", None)
+    if regenerate is not None and session:
+        regenerate(session)
+    session.clear()
+    session[SESSION_KEY] = {
+        "role": role,
+        "actor_id": actor_id,
+        "actor_name": name,
+        "provider": provider_name,
+        "id_token": auth_session.seal(id_token),
+        "loa": level,
+        "last_seen": time.time(),
+        "acting": None,
+        **extra,
+    }
+    login_user(SessionUser(role, actor_id, name))
+
+
+def _option(rep: Representation) -> dict[str, Any]:
+    return {
+        "id": rep.person.id,
+        "name": rep.person.name,
+        "age": rep.age,
+        "basis": rep.basis,
+        "scope": list(rep.scope),
+    }
+
+
+def _select(option: dict[str, Any]) -> None:
+    data = auth_data()
+    assert data is not None
+    data["acting"] = {
+        "subject_id": option["id"],
+        "subject_name": option["name"],
+        "subject_age": option["age"],
+        "basis": option["basis"],
+        "scope": option["scope"],
+    }
+    session.modified = True
+
+
+def _landing(next_url: str = "") -> str:
+    if next_url:
+        return next_url
+    endpoints = current_app.view_functions
+    return url_for("overview.index") if "overview.index" in endpoints else url_for("about.index")
+
+
+# -- citizen -------------------------------------------------------------------------------
+
+
+@bp.get("/log-ind")
+@access("public")
+def login() -> ResponseReturnValue:
+    acting = current_actor()
+    if acting is not None and acting.actor_role == "citizen" and not acting.pending_choice:
+        return redirect(_landing(safe_next(request.args.get("next"))))
+    return _start("mitid", "auth.callback")
+
+
+@bp.get("/log-ind/callback")
+@access("public")
+def callback() -> ResponseReturnValue:
+    try:
+        claims, id_token, pending = _finish("mitid")
+        names = claim_names(current_app.config)
+        cpr = re.sub(r"\D", "", str(claims.get(names.cpr) or ""))
+        if len(cpr) != 10:
+            raise LoginFailed("claims", "no person number in the ID token")
+        persons = PersonsClient()
+        try:
+            person = persons.resolve_person(cpr)
+        except PlanAPINotFound as exc:
+            raise LoginFailed("unknown_person", "the plan API does not know this person") from exc
+        as_self = Caller(actor_id=person.id, actor_role="citizen", basis="self")
+        options = [
+            _option(r) for r in PersonsClient(caller=as_self).list_representations(person.id)
+        ]
+    except LoginFailed as exc:
+        return refuse(exc)
+    if not any(o["id"] == person.id and o["basis"] == "self" for o in options):
+        options.insert(
+            0,
+            {"id": person.id, "name": person.name, "age": person.age, "basis": "self", "scope": []},
+        )
+    _begin_session(
+        "citizen",
+        person.id,
+        person.name,
+        "mitid",
+        id_token,
+        str(parse_level(claims.get(names.loa))),
+        cpr_masked=mask_cpr(cpr),
+        options=options,
+    )
+    if len(options) == 1:
+        _select(options[0])
+        return redirect(_landing(pending.next_url))
+    return redirect(url_for("auth.choose_person", next=pending.next_url or None))
+
+
+@bp.route("/vaelg-person", methods=["GET", "POST"])
+@access("citizen_login")
+def choose_person() -> ResponseReturnValue:
+    data = auth_data()
+    assert data is not None
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "POST":
+        person_id = request.form.get("person_id", "")
+        as_self = Caller(actor_id=data["actor_id"], actor_role="citizen", basis="self")
+        # Ask again: a custody may have ended or a power of attorney run out since login.
+        options = [
+            _option(r) for r in PersonsClient(caller=as_self).list_representations(data["actor_id"])
+        ]
+        if not any(o["id"] == data["actor_id"] for o in options):
+            options.insert(0, next(o for o in data["options"] if o["basis"] == "self"))
+        data["options"] = options
+        session.modified = True
+        chosen = next((o for o in options if o["id"] == person_id), None)
+        if chosen is None:
+            current_app.logger.warning(
+                "acting-as refused: %s has no basis for %r", data["actor_id"], person_id[:64]
+            )
+            return render_template("pages/auth/no_basis.html"), 403
+        _select(chosen)
+        return redirect(_landing(next_url))
+    acting = current_actor()
+    current = acting.subject_id if acting and not acting.pending_choice else None
+    return render_template(
+        "pages/auth/choose_person.html",
+        options=data.get("options") or [],
+        actor_id=data["actor_id"],
+        cpr_masked=data.get("cpr_masked", ""),
+        current=current,
+        next_url=next_url,
+    )
+
+
+# -- caseworker ----------------------------------------------------------------------------
+
+
+@bp.get("/medarbejder/log-ind")
+@access("public")
+def caseworker_login() -> ResponseReturnValue:
+    return _start("workforce", "auth.caseworker_callback")
+
+
+@bp.get("/medarbejder/callback")
+@access("public")
+def caseworker_callback() -> ResponseReturnValue:
+    try:
+        claims, id_token, pending = _finish("workforce")
+        if claims.get("role") != "caseworker":
+            raise LoginFailed("not_caseworker", f"role {claims.get('role')!r}")
+        try:
+            caseworker = PersonsClient().resolve_caseworker(str(claims["sub"]))
+        except PlanAPINotFound as exc:
+            raise LoginFailed("not_caseworker", "unknown workforce id") from exc
+    except LoginFailed as exc:
+        return refuse(exc)
+    _begin_session(
+        "caseworker",
+        caseworker.id,
+        caseworker.name,
+        "workforce",
+        id_token,
+        str(parse_level(claims.get("loa"))),
+    )
+    if pending.next_url:
+        return redirect(pending.next_url)
+    endpoints = current_app.view_functions
+    landing = "preview.index" if "preview.index" in endpoints else "about.index"
+    return redirect(url_for(landing))
+
+
+# -- staying and leaving -------------------------------------------------------------------
+
+
+@bp.post("/forlaeng-session")
+@access("public")
+def keep_alive() -> ResponseReturnValue:
+    if auth_data() is None:
+        return jsonify({"logged_in": False}), 401
+    auth_session.touch()
+    return jsonify({"logged_in": True, "expires_in": auth_session.idle_timeout()})
+
+
+@bp.post("/log-af")
+@access("public")
+def logout() -> ResponseReturnValue:
+    data = auth_data() or {}
+    id_token = auth_session.unseal(data.get("id_token"))
+    name = data.get("provider")
+    logout_user()
+    session.clear()
+    back = url_for("auth.logged_out", _external=True)
+    url = provider(name).logout_url(id_token, back) if name else None
+    return redirect(url or url_for("auth.logged_out"))
+
+
+@bp.get("/logget-af")
+@access("public")
+def logged_out() -> ResponseReturnValue:
+    reason = request.args.get("reason", "")
+    if auth_data() is not None:
+        # Reached by the timeout dialog (or by hand) while still logged in: end it here.
+        if reason != "timeout":
+            return redirect(_landing())
+        logout_user()
+        session.clear()
+    return render_template("pages/auth/logged_out.html", timeout=reason == "timeout")

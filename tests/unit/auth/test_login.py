@@ -1,0 +1,429 @@
+"""The portal as OIDC relying party, over real HTTP against the simulator.
+
+Only the plan API is faked (in one place); the provider is the real simulator on a
+loopback port, made to misbehave through its test switches.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from auth.session import SESSION_KEY
+from tests.unit.auth.conftest import Simulator
+from tests.unit.conftest import PageChecker, normalize
+
+
+class Flow:
+    """Drive a login: the portal through its test client, the provider over HTTP."""
+
+    def __init__(self, client: FlaskClient, simulator: Simulator) -> None:
+        self.client = client
+        self.simulator = simulator
+
+    def start(self, path: str = "/log-ind") -> str:
+        response = self.client.get(path)
+        assert response.status_code == 302, response.status_code
+        location = str(response.location)
+        assert location.startswith(self.simulator.base_url), location
+        return location
+
+    def at_provider(
+        self, authorize_url: str, identity: str = "p-jonas", level: str = "substantial"
+    ) -> str:
+        response = httpx.post(authorize_url, data={"identity": identity, "level": level})
+        assert response.status_code == 302, response.text
+        return response.headers["location"]
+
+    def callback(self, url: str) -> TestResponse:
+        return self.client.get(url)
+
+    def login(
+        self, identity: str = "p-jonas", level: str = "substantial", path: str = "/log-ind"
+    ) -> TestResponse:
+        return self.callback(self.at_provider(self.start(path), identity, level))
+
+
+@pytest.fixture
+def client(portal: Flask) -> FlaskClient:
+    return portal.test_client()
+
+
+@pytest.fixture
+def flow(client: FlaskClient, simulator: Simulator) -> Flow:
+    return Flow(client, simulator)
+
+
+@pytest.fixture
+def pages(client: FlaskClient) -> PageChecker:
+    return PageChecker(client)
+
+
+def session_data(client: FlaskClient) -> dict[str, Any]:
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def logged_in(client: FlaskClient) -> bool:
+    data = session_data(client)
+    return SESSION_KEY in data or "_user_id" in data
+
+
+def csrf_token(client: FlaskClient, url: str = "/test/laes") -> str:
+    soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    field = soup.find("input", attrs={"name": "csrf_token"})
+    assert field is not None
+    return str(field["value"])
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def refused(response: TestResponse, status: int = 400) -> BeautifulSoup:
+    assert response.status_code == status, (response.status_code, response.location)
+    soup = PageChecker.check(response.get_data(as_text=True))
+    assert normalize(soup.h1.text) in (
+        "You were not logged in",
+        "Du blev ikke logget ind",
+        "Your login is not secure enough",
+        "Dit login er ikke sikkert nok",
+    ), soup.h1.text
+    return soup
+
+
+# -- the happy paths --------------------------------------------------------------------------
+
+
+def test_citizen_logs_in_and_the_session_holds_no_cpr(flow: Flow, client: FlaskClient) -> None:
+    client.get("/")
+    client.set_cookie("mo_session", "attacker-chosen-session-id")
+    authorize_url = flow.start("/log-ind?next=/test/laes")
+    response = flow.callback(flow.at_provider(authorize_url, "p-jonas"))
+    assert response.status_code == 302 and response.location == "/test/laes"
+    cookie = client.get_cookie("mo_session")
+    assert cookie is not None and cookie.value != "attacker-chosen-session-id"
+
+    data = session_data(client)
+    stored = json.dumps(data, default=str)
+    assert "1403029990" not in stored and "140302-9990" not in stored
+    auth = data[SESSION_KEY]
+    assert auth["actor_id"] == "p-jonas" and auth["cpr_masked"] == "140302-****"
+    assert auth["acting"]["basis"] == "self" and auth["loa"] == "substantial"
+    assert not auth["id_token"].startswith("ey"), "the ID token is kept only encrypted"
+
+    page = PageChecker(client).get("/test/laes")
+    assert "Jonas Holm Nielsen" in normalize(page.select_one(".portal-info").text)
+    assert not page.find(string=lambda s: "1403029990" in s or "140302-9990" in s)
+
+
+def test_parent_chooses_the_child_and_the_header_says_so(
+    flow: Flow, client: FlaskClient, pages: PageChecker
+) -> None:
+    response = flow.login("p-anders")
+    assert response.status_code == 302 and response.location.startswith("/vaelg-person")
+    # Until a person is chosen, person pages send the citizen back to the choice.
+    assert client.get("/test/laes").location.startswith("/vaelg-person")
+
+    page = pages.get("/vaelg-person")
+    choices = {
+        i["value"]: normalize(page.find("label", attrs={"for": i["id"]}).text)
+        for i in page.select("input[name=person_id]")
+    }
+    assert set(choices) == {"p-anders", "p-emma"}
+    assert "Emma Kjær Poulsen" in choices["p-emma"]
+    assert "120379-****" in page.text and "1203792990" not in page.text
+
+    token = csrf_token(client, "/vaelg-person")
+    chosen = client.post("/vaelg-person", data={"person_id": "p-emma", "csrf_token": token})
+    assert chosen.status_code == 302
+    page = pages.get("/test/laes")
+    banner = normalize(page.select_one(".acting-banner").text)
+    assert "Emma Kjær Poulsen" in banner and "15" in banner
+    assert page.select_one(".acting-banner a[href='/vaelg-person']"), "Switch person link"
+
+
+def test_acting_for_someone_without_a_basis_is_refused(
+    flow: Flow, client: FlaskClient, fake_planapi: Any
+) -> None:
+    flow.login("p-anders")
+    token = csrf_token(client, "/vaelg-person")
+    client.post("/vaelg-person", data={"person_id": "p-emma", "csrf_token": token})
+    # Oliver is Anders' adult son: no custody. Edit the form value by hand.
+    response = client.post("/vaelg-person", data={"person_id": "p-oliver", "csrf_token": token})
+    assert response.status_code == 403
+    soup = PageChecker.check(response.get_data(as_text=True))
+    assert "Oliver" not in soup.text
+    assert session_data(client)[SESSION_KEY]["acting"]["subject_id"] == "p-emma"
+    # A tampered session (someone else as subject) is refused by every view's basis check.
+    with client.session_transaction() as session:
+        session[SESSION_KEY]["acting"]["subject_id"] = "p-oliver"
+    assert client.get("/test/laes").status_code == 403
+
+
+def test_custody_ended_since_login_is_checked_when_switching(
+    flow: Flow, client: FlaskClient, fake_planapi: Any
+) -> None:
+    flow.login("p-anders")
+    from tests.unit.auth.conftest import representation
+
+    fake_planapi.on(
+        "GET",
+        "/v1/persons/p-anders/representations",
+        json={"items": [representation("p-anders", "self")]},
+    )
+    token = csrf_token(client, "/vaelg-person")
+    response = client.post("/vaelg-person", data={"person_id": "p-emma", "csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_logout_ends_the_session_here_and_at_the_provider(
+    flow: Flow, client: FlaskClient, simulator: Simulator
+) -> None:
+    flow.login("p-jonas")
+    before = len(simulator.state()["ended_sessions"])
+    response = client.post("/log-af", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    end_session = str(response.location)
+    assert end_session.startswith(f"{simulator.base_url}/mitid/end-session")
+    params = query(end_session)
+    assert params["post_logout_redirect_uri"] == "http://localhost/logget-af"
+    assert params["id_token_hint"].count(".") == 2
+    assert not logged_in(client)
+
+    back = httpx.get(end_session)
+    assert back.status_code == 302 and back.headers["location"].startswith(
+        "http://localhost/logget-af"
+    )
+    assert len(simulator.state()["ended_sessions"]) == before + 1
+    page = PageChecker(client).get(back.headers["location"])
+    assert page.h1 is not None
+    assert client.get("/test/laes").location.startswith("/log-ind")
+
+
+def test_logout_needs_csrf(flow: Flow, client: FlaskClient) -> None:
+    flow.login("p-jonas")
+    assert client.post("/log-af").status_code == 400
+    assert logged_in(client)
+
+
+def test_key_rotation_is_followed(flow: Flow, client: FlaskClient, simulator: Simulator) -> None:
+    assert flow.login("p-jonas").status_code == 302  # the JWKS is now cached
+    simulator.rotate_key()
+    other = Flow(client.application.test_client(), simulator)
+    assert other.login("p-mette").status_code == 302, "unknown kid → JWKS fetched again"
+
+
+# -- refusals: each with a clear page, and nobody logged in -----------------------------------
+
+
+def test_missing_or_wrong_state_is_refused(flow: Flow, client: FlaskClient) -> None:
+    callback = flow.at_provider(flow.start())
+    params = query(callback)
+    refused(client.get(f"/log-ind/callback?code={params['code']}"))
+    assert not logged_in(client)
+    refused(client.get(f"/log-ind/callback?code={params['code']}&state=forged"))
+    assert not logged_in(client)
+
+
+def test_state_from_another_browser_is_refused(flow: Flow, portal: Flask) -> None:
+    callback = flow.at_provider(flow.start())
+    stranger = portal.test_client()
+    refused(stranger.get(callback))
+    assert not logged_in(stranger)
+
+
+def test_callback_cannot_be_replayed(flow: Flow, client: FlaskClient) -> None:
+    callback = flow.at_provider(flow.start())
+    assert flow.callback(callback).status_code == 302
+    client.post("/log-af", data={"csrf_token": csrf_token(client)})
+    refused(flow.callback(callback))
+    assert not logged_in(client)
+
+
+def test_reused_authorization_code_is_refused(flow: Flow, client: FlaskClient) -> None:
+    first = flow.at_provider(flow.start())
+    assert flow.callback(first).status_code == 302
+    client.post("/log-af", data={"csrf_token": csrf_token(client)})
+    # A new login is under way; the attacker sends the old code with its fresh state.
+    fresh_state = query(flow.start())["state"]
+    response = client.get(f"/log-ind/callback?code={query(first)['code']}&state={fresh_state}")
+    refused(response)
+    assert not logged_in(client)
+
+
+def test_replayed_id_token_with_an_old_nonce_is_refused(
+    flow: Flow, client: FlaskClient, simulator: Simulator
+) -> None:
+    assert flow.login("p-jonas").status_code == 302
+    client.post("/log-af", data={"csrf_token": csrf_token(client)})
+    simulator.misbehave("replay_id_token")
+    refused(flow.login("p-jonas"))
+    assert not logged_in(client)
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "wrong_key",
+        "wrong_key_same_kid",
+        "alg_none",
+        "wrong_issuer",
+        "wrong_audience",
+        "expired",
+    ],
+)
+def test_untrustworthy_id_tokens_are_refused(
+    flow: Flow, client: FlaskClient, simulator: Simulator, mode: str
+) -> None:
+    simulator.misbehave(mode)
+    soup = refused(flow.login("p-jonas"))
+    assert soup.select_one("a[href='/log-ind']"), "a way to try again"
+    assert not logged_in(client)
+
+
+@pytest.mark.parametrize(("level", "mode"), [("low", None), ("substantial", "no_loa")])
+def test_assurance_below_substantial_is_refused_with_an_explanation(
+    flow: Flow, client: FlaskClient, simulator: Simulator, level: str, mode: str | None
+) -> None:
+    if mode:
+        simulator.misbehave(mode)
+    soup = refused(flow.login("p-jonas", level), status=403)
+    assert "Substantial" in soup.text or "betydelig" in soup.text.lower()
+    assert not logged_in(client)
+
+
+def test_high_assurance_is_accepted(flow: Flow, client: FlaskClient) -> None:
+    assert flow.login("p-jonas", "high").status_code == 302
+    assert session_data(client)[SESSION_KEY]["loa"] == "high"
+
+
+def test_cancel_at_the_provider(flow: Flow, client: FlaskClient) -> None:
+    authorize_url = flow.start()
+    response = httpx.post(authorize_url, data={"action": "cancel"})
+    soup = refused(client.get(response.headers["location"]))
+    assert "cancelled" in soup.text or "afbrød" in soup.text
+    assert not logged_in(client)
+
+
+def test_unknown_person_is_refused(flow: Flow, client: FlaskClient, fake_planapi: Any) -> None:
+    fake_planapi.on("POST", "/v1/persons/resolve", status=404, json={"title": "Not found"})
+    refused(flow.login("p-jonas"), status=403)
+    assert not logged_in(client)
+
+
+def test_provider_down_gives_a_clear_page(fake_planapi: Any) -> None:
+    from portal import create_app
+
+    app = create_app(
+        {
+            "PLANAPI_TRANSPORT": httpx.MockTransport(fake_planapi),
+            "OIDC_ISSUER": "http://127.0.0.1:9/mitid",
+        },
+        env="test",
+    )
+    refused(app.test_client().get("/log-ind"), status=503)
+
+
+# -- access levels, idle timeout, keep-alive ---------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_login_with_next(client: FlaskClient) -> None:
+    response = client.get("/test/laes?x=1")
+    assert response.status_code == 302
+    assert response.location == "/log-ind?next=/test/laes?x%3D1"
+    assert client.get("/test/medarbejder").location.startswith("/medarbejder/log-ind")
+
+
+def test_next_is_only_ever_a_local_path(flow: Flow, client: FlaskClient) -> None:
+    callback = flow.at_provider(flow.start("/log-ind?next=//evil.example/x"))
+    response = flow.callback(callback)
+    assert response.status_code == 302 and "evil" not in str(response.location)
+
+
+def test_idle_timeout_logs_out(flow: Flow, client: FlaskClient) -> None:
+    flow.login("p-jonas")
+    with client.session_transaction() as session:
+        session[SESSION_KEY]["last_seen"] = time.time() - 16 * 60
+    response = client.get("/test/laes")
+    assert response.location == "/logget-af?reason=timeout"
+    assert not logged_in(client)
+    page = PageChecker(client).get(response.location)
+    assert "15" in page.text
+
+
+def test_keep_alive_extends_the_session(flow: Flow, client: FlaskClient) -> None:
+    assert client.post("/forlaeng-session", headers={"X-CSRFToken": "x"}).status_code == 400
+    flow.login("p-jonas")
+    token = csrf_token(client)
+    with client.session_transaction() as session:
+        session[SESSION_KEY]["last_seen"] = time.time() - 14 * 60
+    response = client.post("/forlaeng-session", headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.json == {"logged_in": True, "expires_in": 900}
+    assert session_data(client)[SESSION_KEY]["last_seen"] > time.time() - 5
+
+
+def test_layout_gets_the_timeout_values(flow: Flow, client: FlaskClient) -> None:
+    flow.login("p-jonas")
+    body = PageChecker(client).get("/test/laes").body
+    assert body is not None
+    assert body["data-session-timeout"] == "900"
+    assert body["data-session-extend-url"] == "/forlaeng-session"
+
+
+def test_caseworker_logs_in_and_previews_only_their_caseload(
+    client: FlaskClient, simulator: Simulator, portal: Flask
+) -> None:
+    import auth
+
+    flow = Flow(client, simulator)
+    authorize_url = flow.start("/medarbejder/log-ind")
+    assert "/workforce/authorize" in authorize_url
+    response = flow.callback(flow.at_provider(authorize_url, "cw-lene"))
+    assert response.status_code == 302
+    assert client.get("/test/medarbejder").status_code == 200
+    assert client.get("/test/laes").status_code == 403, "no preview chosen"
+    assert client.get("/vaelg-person").status_code == 403
+
+    with portal.test_request_context():
+        with client.session_transaction() as session:
+            stored = dict(session)
+        from flask import session as flask_session
+
+        flask_session.update(stored)
+        assert auth.can_preview("p-jonas") is True
+        assert auth.can_preview("p-freja") is False
+        acting = auth.start_preview("p-jonas", "Forberedelse af opfolgningsmode")
+        assert acting.read_only and acting.basis == "caseworker_preview"
+        assert auth.caller().headers()["X-Purpose"] == "Forberedelse af opfolgningsmode"
+        with client.session_transaction() as session:
+            session.update(dict(flask_session))
+
+    assert client.get("/test/laes").status_code == 200
+    assert client.get("/test/skriv").status_code == 403, "write refused in preview"
+    page = PageChecker(client).get("/test/laes")
+    assert "Jonas Holm Nielsen" in normalize(page.select_one(".acting-banner").text)
+
+
+def test_citizens_cannot_reach_caseworker_pages(flow: Flow, client: FlaskClient) -> None:
+    flow.login("p-jonas")
+    assert client.get("/test/medarbejder").status_code == 403
+    assert client.get("/test/skriv").status_code == 200
+
+
+def test_a_citizen_identity_cannot_use_the_workforce_login(
+    client: FlaskClient, simulator: Simulator
+) -> None:
+    simulator_flow = Flow(client, simulator)
+    authorize_url = simulator_flow.start("/medarbejder/log-ind")
+    response = httpx.post(authorize_url, data={"identity": "p-jonas", "level": "substantial"})
+    assert response.status_code == 400
