@@ -159,5 +159,17 @@ def axe_check(page: Page) -> object:
     return check
 
 
+def login_as(page: Page, name: str, *, level: str = "substantial", employee: bool = False) -> None:
+    """Log in through the MitID (or workforce) simulator's page by choosing a test person.
+
+    Lands wherever the portal sends the person (overview, or the choose-person page).
+    """
+    page.goto("/medarbejder/log-ind" if employee else "/log-ind")
+    page.get_by_label(name, exact=True).check()
+    page.locator(f"#level-{level}").check()
+    page.get_by_role("button", name="Log ind", exact=True).click()
+    page.wait_for_load_state()
+
+
 def text_of(page: Page, selector: str) -> str:
     return re.sub(r"\s+", " ", page.locator(selector).inner_text()).strip()

@@ -133,3 +133,71 @@ class PageChecker:
 @pytest.fixture
 def pages(client: FlaskClient) -> PageChecker:
     return PageChecker(client)
+
+
+class SignIn:
+    """Put a logged-in session, exactly as auth/ stores it, into the test client.
+
+    sign_in("p-mette", "Mette Lund Sørensen")  # a citizen as themself
+    sign_in("p-emma", "Emma Kjær Poulsen", basis="custody",
+            actor=("p-anders", "Anders Kjær Poulsen"), age=15)
+    sign_in("p-mette", "Mette Lund Sørensen", caseworker=("cw-lene", "Lene Bach"))
+    """
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def __call__(
+        self,
+        person_id: str = "p-mette",
+        name: str = "Mette Lund Sørensen",
+        *,
+        basis: str = "self",
+        age: int | None = 41,
+        actor: tuple[str, str] | None = None,
+        caseworker: tuple[str, str] | None = None,
+        purpose: str = "Forberedelse af opfølgning",
+        options: list[dict[str, Any]] | None = None,
+    ) -> None:
+        import time
+
+        if caseworker:
+            actor_id, actor_name = caseworker
+            data: dict[str, Any] = {
+                "role": "caseworker",
+                "actor_id": actor_id,
+                "actor_name": actor_name,
+                "acting": {
+                    "subject_id": person_id,
+                    "subject_name": name,
+                    "subject_age": age,
+                    "purpose": purpose,
+                },
+                "last_seen": time.time(),
+            }
+        else:
+            actor_id, actor_name = actor or (person_id, name)
+            option = {"id": person_id, "name": name, "basis": basis, "age": age, "scope": []}
+            data = {
+                "role": "citizen",
+                "actor_id": actor_id,
+                "actor_name": actor_name,
+                "acting": {
+                    "subject_id": person_id,
+                    "subject_name": name,
+                    "subject_age": age,
+                    "basis": basis,
+                    "scope": [],
+                },
+                "options": options or [option],
+                "last_seen": time.time(),
+            }
+        with self.client.session_transaction() as session:
+            session["auth"] = data
+            session["_user_id"] = f"{data['role']}:{actor_id}"
+            session["_fresh"] = True
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient) -> SignIn:
+    return SignIn(client)
