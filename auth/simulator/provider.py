@@ -447,7 +447,7 @@ def create_issuer_app(issuer: Issuer) -> Flask:
                 "simulator/login.html",
                 issuer=issuer,
                 levels=LEVELS,
-                action=request.full_path,
+                action=request.script_root + request.full_path,
                 chosen=None,
                 level="substantial",
                 error=None,
@@ -461,7 +461,7 @@ def create_issuer_app(issuer: Issuer) -> Flask:
                 "simulator/login.html",
                 issuer=issuer,
                 levels=LEVELS,
-                action=request.full_path,
+                action=request.script_root + request.full_path,
                 chosen=identity,
                 level=level if level in LEVELS else "substantial",
                 error="Vælg en testperson og et sikringsniveau.",
@@ -487,7 +487,9 @@ def create_issuer_app(issuer: Issuer) -> Flask:
             return _error_page(issuer, error.description or error.error, 400)
         if end_request.needs_confirmation and request.method == "GET":
             return render_template(
-                "simulator/confirm_logout.html", issuer=issuer, action=request.full_path
+                "simulator/confirm_logout.html",
+                issuer=issuer,
+                action=request.script_root + request.full_path,
             )
         response = server.create_endpoint_response("end_session", end_request)
         return response or render_template("simulator/logged_out.html", issuer=issuer)

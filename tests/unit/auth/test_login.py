@@ -122,7 +122,7 @@ def test_citizen_logs_in_and_the_session_holds_no_cpr(flow: Flow, client: FlaskC
     assert not auth["id_token"].startswith("ey"), "the ID token is kept only encrypted"
 
     page = PageChecker(client).get("/test/laes")
-    assert "Jonas Holm Nielsen" in normalize(page.select_one(".portal-info").text)
+    assert "Jonas Holm Nielsen" in normalize(page.select_one(".portal-user").text)
     assert not page.find(string=lambda s: "1403029990" in s or "140302-9990" in s)
 
 

@@ -121,6 +121,7 @@ def test_login_page_lists_the_fictitious_identities(simulator: Simulator) -> Non
     assert "1203792990" not in page.text
     assert 'name="level" value="substantial"' in page.text
     assert '<html lang="da">' in page.text
+    assert 'action="/mitid/authorize?' in page.text, "the form posts back to this issuer"
 
 
 def test_code_flow_issues_a_signed_id_token_with_the_preset_claims(simulator: Simulator) -> None:
