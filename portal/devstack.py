@@ -214,6 +214,12 @@ def main() -> None:
     print(f"  MitID simulator: {stack.simulator_url}/mitid/.well-known/openid-configuration")
     print(DEMO_LOGINS)
     print("Press Ctrl+C to stop.")
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # The servers run in their own sessions; stop them on SIGTERM too, not only on Ctrl+C.
+    signal.signal(signal.SIGTERM, stop)
     try:
         signal.pause()
     except KeyboardInterrupt:
