@@ -15,10 +15,12 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 56
+# A small canvas with large text: the SVG is scaled down to ~340 px wide on a phone.
+WIDTH, HEIGHT = 480, 280
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 44
+FONT_SIZE = 18
 DASHES = ("", "8 4", "2 4", "12 4 2 4")
-MAX_X_LABELS = 6
+MAX_X_LABELS = 4
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def line_chart(
         y = _fmt(y_of(tick))
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}"/>')
     parts.append("</g>")
-    parts.append('<g class="chart-axis-labels" fill="#454545" font-size="14">')
+    parts.append(f'<g class="chart-axis-labels" fill="#1a1a1a" font-size="{FONT_SIZE}">')
     for tick in y_ticks:
         parts.append(
             f'<text x="{LEFT - 8}" y="{_fmt(y_of(tick) + 5)}" text-anchor="end">'
@@ -101,8 +103,14 @@ def line_chart(
     if days and days[-1] not in shown:
         shown = [*shown[:-1], days[-1]] if len(shown) >= MAX_X_LABELS else [*shown, days[-1]]
     for day in shown:
+        # The outermost labels are anchored inwards so they are never cut off.
+        anchor = "middle"
+        if len(days) > 1 and day == days[0]:
+            anchor = "start"
+        elif len(days) > 1 and day == days[-1]:
+            anchor = "end"
         parts.append(
-            f'<text x="{_fmt(x_of(day))}" y="{HEIGHT - BOTTOM + 24}" text-anchor="middle">'
+            f'<text x="{_fmt(x_of(day))}" y="{HEIGHT - BOTTOM + 26}" text-anchor="{anchor}">'
             f"{escape(date_label(day))}</text>"
         )
     parts.append("</g>")
