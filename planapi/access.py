@@ -8,6 +8,8 @@ and writes every person-scoped read and every refusal to that person's access lo
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import hmac
 import re
 from dataclasses import dataclass
@@ -108,7 +110,7 @@ def caller_from_headers() -> Caller:
         actor_id=request.headers["X-Actor-Id"],
         role=request.headers["X-Actor-Role"],
         basis=request.headers["X-Basis"],
-        purpose=request.headers.get("X-Purpose") or None,
+        purpose=unquote(request.headers.get("X-Purpose") or "") or None,
     )
 
 

@@ -8,6 +8,7 @@ so views only ever see models or one of the exceptions below.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -76,7 +77,8 @@ class Caller:
             "X-Basis": self.basis,
         }
         if self.purpose:
-            headers["X-Purpose"] = self.purpose
+            # Headers are ASCII; the contract carries the purpose percent-encoded UTF-8.
+            headers["X-Purpose"] = quote(self.purpose, safe=" ")
         return headers
 
 

@@ -156,3 +156,14 @@ def test_writes_are_not_retried(app: Flask, fake_planapi: FakePlanAPI) -> None:
         PlanAPIClient().post("/v1/write", APIModel, json={}, idempotency_key="k1")
     assert len(fake_planapi.requests) == 1
     assert fake_planapi.requests[0].headers["Idempotency-Key"] == "k1"
+
+
+def test_caller_sends_a_danish_purpose_as_ascii() -> None:
+    from urllib.parse import unquote
+
+    from portal.clients.base import Caller
+
+    caller = Caller("cw-lene", "caseworker", "caseworker_preview", "Forberedelse af møde")
+    header = caller.headers()["X-Purpose"]
+    assert header.isascii()
+    assert unquote(header) == "Forberedelse af møde"
