@@ -8,12 +8,11 @@ and writes every person-scoped read and every refusal to that person's access lo
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 import hmac
 import re
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import unquote
 
 from flask import current_app, request
 from sqlalchemy import select

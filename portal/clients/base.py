@@ -8,9 +8,9 @@ so views only ever see models or one of the exceptions below.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import httpx
 from flask import Flask, current_app
