@@ -6,8 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.routing import BaseConverter
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+
+
+class IdConverter(BaseConverter):
+    """An opaque plan-API id; never the word `resolve`, which names an operation."""
+
+    regex = r"(?!resolve$)[a-z0-9][a-z0-9-]{0,63}"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from planapi.views import access_log, consents, persons, plan, questionnaires, service
 
     app = Flask(__name__)
+    app.url_map.converters["id"] = IdConverter
     app.config.update(from_env())
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from planapi.inputs import AccessLogIn, parse
 from planapi.models import AccessLogEntry
 from planapi.problems import Problem, invalid
 
-bp = Blueprint("access_log", __name__, url_prefix="/v1/persons/<string:person_id>")
+bp = Blueprint("access_log", __name__, url_prefix="/v1/persons/<id:person_id>")
 
 ACTOR_KINDS = ("citizen", "guardian", "representative", "caseworker", "system")
 

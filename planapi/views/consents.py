@@ -115,7 +115,7 @@ def _consent(person: Person, consent_id: str) -> Consent:
     return found
 
 
-@bp.get("/persons/<string:person_id>/consents")
+@bp.get("/persons/<id:person_id>/consents")
 def list_consents(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "consents:read", resource="consents")
     expire_due()
@@ -125,7 +125,7 @@ def list_consents(person_id: str) -> ResponseReturnValue:
     return jsonify({"items": [serialize.consent(c) for c in rows]})
 
 
-@bp.get("/persons/<string:person_id>/consents/<string:consent_id>")
+@bp.get("/persons/<id:person_id>/consents/<id:consent_id>")
 def get_consent(person_id: str, consent_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "consents:read", resource=f"consents/{consent_id}"[:200])
     expire_due()
@@ -143,7 +143,7 @@ def _writer(person_id: str) -> tuple[Caller, Person]:
     return caller, person
 
 
-@bp.post("/persons/<string:person_id>/consents")
+@bp.post("/persons/<id:person_id>/consents")
 def grant(person_id: str) -> ResponseReturnValue:
     caller, person = _writer(person_id)
     key = key_from_headers()
@@ -191,7 +191,7 @@ def grant(person_id: str) -> ResponseReturnValue:
     return run_once(key, work)
 
 
-@bp.post("/persons/<string:person_id>/consents/<string:consent_id>/withdrawals")
+@bp.post("/persons/<id:person_id>/consents/<id:consent_id>/withdrawals")
 def withdraw(person_id: str, consent_id: str) -> ResponseReturnValue:
     caller, person = _writer(person_id)
     consent = _consent(person, consent_id)
@@ -240,7 +240,7 @@ def withdraw(person_id: str, consent_id: str) -> ResponseReturnValue:
     return run_once(key, work)
 
 
-@bp.post("/persons/<string:person_id>/consents/<string:consent_id>/renewals")
+@bp.post("/persons/<id:person_id>/consents/<id:consent_id>/renewals")
 def renew(person_id: str, consent_id: str) -> ResponseReturnValue:
     caller, person = _writer(person_id)
     consent = _consent(person, consent_id)

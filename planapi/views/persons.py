@@ -39,13 +39,13 @@ def resolve_person() -> ResponseReturnValue:
     return jsonify(serialize.person(person, has_plan=has_plan(person.id)))
 
 
-@bp.get("/persons/<string:person_id>")
+@bp.get("/persons/<id:person_id>")
 def get_person(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "person:read", resource="person")
     return jsonify(serialize.person(person, has_plan=has_plan(person.id)))
 
 
-@bp.get("/persons/<string:person_id>/representations")
+@bp.get("/persons/<id:person_id>/representations")
 def representations(person_id: str) -> ResponseReturnValue:
     caller, person = authorize(person_id, "person:read", resource="representations", log=False)
     if caller.basis != "self":
@@ -87,7 +87,7 @@ def representations(person_id: str) -> ResponseReturnValue:
     return jsonify({"items": items})
 
 
-@bp.get("/persons/<string:person_id>/relations")
+@bp.get("/persons/<id:person_id>/relations")
 def relations(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "relations:read", resource="relations")
     today = clock.today()
@@ -120,7 +120,7 @@ def resolve_caseworker() -> ResponseReturnValue:
     return jsonify(serialize.caseworker(worker))
 
 
-@bp.get("/caseworkers/<string:caseworker_id>")
+@bp.get("/caseworkers/<id:caseworker_id>")
 def get_caseworker(caseworker_id: str) -> ResponseReturnValue:
     worker = db.session.get(Caseworker, caseworker_id)
     if worker is None:
@@ -128,7 +128,7 @@ def get_caseworker(caseworker_id: str) -> ResponseReturnValue:
     return jsonify(serialize.caseworker(worker))
 
 
-@bp.get("/caseworkers/<string:caseworker_id>/caseload")
+@bp.get("/caseworkers/<id:caseworker_id>/caseload")
 def caseload(caseworker_id: str) -> ResponseReturnValue:
     worker = authorize_caseworker(caseworker_id)
     today = clock.today()
@@ -154,7 +154,7 @@ def caseload(caseworker_id: str) -> ResponseReturnValue:
     return jsonify({"caseworker": serialize.caseworker_ref(worker), "items": items})
 
 
-@bp.get("/caseworkers/<string:caseworker_id>/notifications")
+@bp.get("/caseworkers/<id:caseworker_id>/notifications")
 def notifications(caseworker_id: str) -> ResponseReturnValue:
     worker = authorize_caseworker(caseworker_id)
     expire_due()

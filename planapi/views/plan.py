@@ -17,7 +17,7 @@ from planapi.models import Appointment, Case, ChangeRequest, Contact, Plan, new_
 from planapi.notify import notify_caseworkers
 from planapi.problems import Problem, invalid
 
-bp = Blueprint("plan", __name__, url_prefix="/v1/persons/<string:person_id>")
+bp = Blueprint("plan", __name__, url_prefix="/v1/persons/<id:person_id>")
 
 
 def not_found(what: str) -> Problem:
@@ -42,7 +42,7 @@ def list_cases(person_id: str) -> ResponseReturnValue:
     return jsonify({"items": [serialize.case(c) for c in rows]})
 
 
-@bp.get("/cases/<string:case_id>")
+@bp.get("/cases/<id:case_id>")
 def get_case(person_id: str, case_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "cases:read", resource=f"cases/{case_id}"[:200])
     found = db.session.get(Case, case_id) if ID_RE.match(case_id) else None
@@ -74,7 +74,7 @@ def _appointment(person_id: str, appointment_id: str) -> Appointment:
     return found
 
 
-@bp.get("/appointments/<string:appointment_id>")
+@bp.get("/appointments/<id:appointment_id>")
 def get_appointment(person_id: str, appointment_id: str) -> ResponseReturnValue:
     _, person = authorize(
         person_id, "appointments:read", resource=f"appointments/{appointment_id}"[:200]
@@ -82,7 +82,7 @@ def get_appointment(person_id: str, appointment_id: str) -> ResponseReturnValue:
     return jsonify(serialize.appointment(_appointment(person.id, appointment_id)))
 
 
-@bp.post("/appointments/<string:appointment_id>/change-requests")
+@bp.post("/appointments/<id:appointment_id>/change-requests")
 def request_change(person_id: str, appointment_id: str) -> ResponseReturnValue:
     caller, person = authorize(person_id, "appointments:write", resource="appointments")
     appointment = _appointment(person.id, appointment_id)

@@ -72,12 +72,12 @@ def list_instruments() -> ResponseReturnValue:
     return jsonify({"items": list(INSTRUMENTS.values())})
 
 
-@bp.get("/instruments/<string:instrument_id>")
+@bp.get("/instruments/<id:instrument_id>")
 def get_instrument(instrument_id: str) -> ResponseReturnValue:
     return jsonify(INSTRUMENTS[_instrument_id(instrument_id)])
 
 
-@bp.get("/persons/<string:person_id>/questionnaires")
+@bp.get("/persons/<id:person_id>/questionnaires")
 def list_due(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "questionnaires:read", resource="questionnaires")
     plan = _plan(person)
@@ -94,7 +94,7 @@ def list_due(person_id: str) -> ResponseReturnValue:
     return jsonify({"items": items})
 
 
-@bp.get("/persons/<string:person_id>/questionnaires/<string:instrument_id>")
+@bp.get("/persons/<id:person_id>/questionnaires/<id:instrument_id>")
 def get_person_instrument(person_id: str, instrument_id: str) -> ResponseReturnValue:
     _, person = authorize(
         person_id, "questionnaires:read", resource=f"questionnaires/{instrument_id}"[:200]
@@ -103,7 +103,7 @@ def get_person_instrument(person_id: str, instrument_id: str) -> ResponseReturnV
     return jsonify(for_person(_instrument_id(instrument_id), plan.sub_goals if plan else []))
 
 
-@bp.get("/persons/<string:person_id>/questionnaires/<string:instrument_id>/responses")
+@bp.get("/persons/<id:person_id>/questionnaires/<id:instrument_id>/responses")
 def list_responses(person_id: str, instrument_id: str) -> ResponseReturnValue:
     _, person = authorize(
         person_id, "questionnaires:read", resource=f"questionnaires/{instrument_id}"[:200]
@@ -112,7 +112,7 @@ def list_responses(person_id: str, instrument_id: str) -> ResponseReturnValue:
     return jsonify({"items": [serialize.response(r) for r in rows]})
 
 
-@bp.post("/persons/<string:person_id>/questionnaires/<string:instrument_id>/responses")
+@bp.post("/persons/<id:person_id>/questionnaires/<id:instrument_id>/responses")
 def submit(person_id: str, instrument_id: str) -> ResponseReturnValue:
     caller, person = authorize(person_id, "questionnaires:write", resource="questionnaires")
     instrument_id = _instrument_id(instrument_id)
@@ -167,7 +167,7 @@ def submit(person_id: str, instrument_id: str) -> ResponseReturnValue:
     return run_once(key, work)
 
 
-@bp.get("/persons/<string:person_id>/scores")
+@bp.get("/persons/<id:person_id>/scores")
 def list_scores(person_id: str) -> ResponseReturnValue:
     instrument_id = request.args.get("instrument_id")
     if instrument_id is not None and not ID_RE.match(instrument_id):
