@@ -38,6 +38,7 @@ def acting(**overrides: Any) -> SimpleNamespace:
         "purpose": "",
         "read_only": False,
         "can_switch": False,
+        "pending_choice": False,
     }
     fields.update(overrides)
     return SimpleNamespace(**fields)
