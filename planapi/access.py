@@ -88,7 +88,7 @@ def _header_errors(allowed_roles: tuple[str, ...], need_basis: bool) -> list[dic
     errors = []
     actor = request.headers.get("X-Actor-Id")
     role = request.headers.get("X-Actor-Role")
-    if not actor or not ID_RE.match(actor):
+    if not actor or not ID_RE.fullmatch(actor):
         errors.append({"field": "X-Actor-Id", "message": "required: a plan-API id"})
     if role not in allowed_roles:
         errors.append({"field": "X-Actor-Role", "message": f"must be one of {list(allowed_roles)}"})
@@ -96,7 +96,7 @@ def _header_errors(allowed_roles: tuple[str, ...], need_basis: bool) -> list[dic
         if request.headers.get("X-Basis") not in BASES:
             errors.append({"field": "X-Basis", "message": f"must be one of {list(BASES)}"})
         purpose = request.headers.get("X-Purpose")
-        if purpose is not None and not PURPOSE_RE.match(purpose):
+        if purpose is not None and not PURPOSE_RE.fullmatch(purpose):
             errors.append({"field": "X-Purpose", "message": "1-300 printable characters"})
     return errors
 
@@ -109,12 +109,38 @@ def caller_from_headers() -> Caller:
         actor_id=request.headers["X-Actor-Id"],
         role=request.headers["X-Actor-Role"],
         basis=request.headers["X-Basis"],
-        purpose=unquote(request.headers.get("X-Purpose") or "") or None,
+        purpose=purpose_from_header(),
     )
 
 
+def purpose_from_header() -> str | None:
+    """X-Purpose is percent-encoded UTF-8 (HTTP headers are ASCII; purposes are Danish).
+
+    A header that fits the contract's pattern but does not decode to UTF-8 text without
+    control characters is refused with 422: JSON Schema cannot say "valid UTF-8".
+    """
+    raw = request.headers.get("X-Purpose")
+    if not raw:
+        return None
+    try:
+        purpose = unquote(raw, errors="strict").strip()
+    except UnicodeDecodeError:
+        purpose = ""
+    if not purpose or any(ord(ch) < 32 or ord(ch) == 127 for ch in purpose):
+        raise invalid(
+            [
+                {
+                    "field": "X-Purpose",
+                    "message": "percent-encoded UTF-8 text, no control characters",
+                }
+            ],
+            status=422,
+        )
+    return purpose[:300]
+
+
 def get_person(person_id: str) -> Person:
-    person = db.session.get(Person, person_id) if ID_RE.match(person_id) else None
+    person = db.session.get(Person, person_id) if ID_RE.fullmatch(person_id) else None
     if person is None:
         raise Problem(404, f"No person with id {person_id!r}.", kind="not-found")
     return person
@@ -245,7 +271,7 @@ def authorize_caseworker(caseworker_id: str) -> Caseworker:
     errors = _header_errors(("caseworker",), need_basis=False)
     if errors:
         raise invalid(errors, status=400)
-    worker = db.session.get(Caseworker, caseworker_id) if ID_RE.match(caseworker_id) else None
+    worker = db.session.get(Caseworker, caseworker_id) if ID_RE.fullmatch(caseworker_id) else None
     if worker is None:
         raise Problem(404, f"No caseworker with id {caseworker_id!r}.", kind="not-found")
     if request.headers["X-Actor-Id"] != caseworker_id:

@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
 
         upgrade(directory=app.extensions["migrate"].directory)
         day = date.fromisoformat(today) if today else clock.today()
-        load(db.session, day)
+        load(db.session(), day)
         click.echo(f"plan API demo data loaded for {day.isoformat()}")
 
     @app.cli.command("expire-consents")

@@ -21,7 +21,7 @@ KEY_RE = re.compile(r"^[!-~]{1,200}$")
 
 def key_from_headers() -> str:
     key = request.headers.get("Idempotency-Key")
-    if key is None or not KEY_RE.match(key):
+    if key is None or not KEY_RE.fullmatch(key):
         raise invalid(
             [{"field": "Idempotency-Key", "message": "required: 1-200 printable characters"}],
             status=400,

@@ -207,7 +207,10 @@ EXPERIENCE: dict[str, Any] = {
     ),
     "languages": ["da", "en"],
     "source": {
-        "name": "Kommunens egne spørgsmål (temaer fra borgerundersøgelsen om helhedsorienteret indsats, 2025)",
+        "name": (
+            "Kommunens egne spørgsmål "
+            "(temaer fra borgerundersøgelsen om helhedsorienteret indsats, 2025)"
+        ),
         "attribution": _t(
             "Udsagnene bygger på temaerne i borgerundersøgelsen om helhedsorienteret indsats "
             "(2025): overblik, én kontaktperson, tillid og sammenhæng.",
@@ -272,7 +275,7 @@ def check_answers(
     items = {item["id"]: item for item in instrument["items"]}
     scales = {scale["id"]: scale for scale in instrument["scales"]}
     errors: list[dict[str, str]] = []
-    seen: set[str] = set()
+    seen: set[Any] = set()
     for index, answer in enumerate(answers):
         item = items.get(answer["item_id"])
         if item is None:

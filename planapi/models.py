@@ -37,7 +37,7 @@ def new_id(prefix: str) -> str:
 Json = JSON
 
 
-class Person(db.Model):  # type: ignore[name-defined,misc]
+class Person(db.Model):  # type: ignore[name-defined]
     __tablename__ = "persons"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     cpr: Mapped[str] = mapped_column(String(10), unique=True)
@@ -47,7 +47,7 @@ class Person(db.Model):  # type: ignore[name-defined,misc]
     birth_date: Mapped[date] = mapped_column(Date)
 
 
-class Caseworker(db.Model):  # type: ignore[name-defined,misc]
+class Caseworker(db.Model):  # type: ignore[name-defined]
     __tablename__ = "caseworkers"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     workforce_id: Mapped[str] = mapped_column(String(100), unique=True)
@@ -59,13 +59,13 @@ class Caseworker(db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str] = mapped_column(String(200))
 
 
-class CaseloadEntry(db.Model):  # type: ignore[name-defined,misc]
+class CaseloadEntry(db.Model):  # type: ignore[name-defined]
     __tablename__ = "caseload_entries"
     caseworker_id: Mapped[str] = mapped_column(ForeignKey("caseworkers.id"), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
 
 
-class Relation(db.Model):  # type: ignore[name-defined,misc]
+class Relation(db.Model):  # type: ignore[name-defined]
     __tablename__ = "relations"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # custody | power_of_attorney
@@ -78,7 +78,7 @@ class Relation(db.Model):  # type: ignore[name-defined,misc]
     subject: Mapped[Person] = relationship(foreign_keys=[subject_id], lazy="joined")
 
 
-class Plan(db.Model):  # type: ignore[name-defined,misc]
+class Plan(db.Model):  # type: ignore[name-defined]
     __tablename__ = "plans"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), unique=True)
@@ -112,7 +112,7 @@ class Plan(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class PlanMember(db.Model):  # type: ignore[name-defined,misc]
+class PlanMember(db.Model):  # type: ignore[name-defined]
     __tablename__ = "plan_members"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
@@ -123,7 +123,7 @@ class PlanMember(db.Model):  # type: ignore[name-defined,misc]
     person: Mapped[Person] = relationship(lazy="joined")
 
 
-class SubGoal(db.Model):  # type: ignore[name-defined,misc]
+class SubGoal(db.Model):  # type: ignore[name-defined]
     __tablename__ = "sub_goals"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
@@ -136,7 +136,7 @@ class SubGoal(db.Model):  # type: ignore[name-defined,misc]
     intervention_ids: Mapped[list[str]] = mapped_column(Json, default=list)
 
 
-class SectorPlan(db.Model):  # type: ignore[name-defined,misc]
+class SectorPlan(db.Model):  # type: ignore[name-defined]
     __tablename__ = "sector_plans"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
@@ -151,7 +151,7 @@ class SectorPlan(db.Model):  # type: ignore[name-defined,misc]
     external_url: Mapped[str | None] = mapped_column(String(500))
 
 
-class Intervention(db.Model):  # type: ignore[name-defined,misc]
+class Intervention(db.Model):  # type: ignore[name-defined]
     __tablename__ = "interventions"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
@@ -167,7 +167,7 @@ class Intervention(db.Model):  # type: ignore[name-defined,misc]
     sector_plan_id: Mapped[str | None] = mapped_column(ForeignKey("sector_plans.id"))
 
 
-class Benefit(db.Model):  # type: ignore[name-defined,misc]
+class Benefit(db.Model):  # type: ignore[name-defined]
     __tablename__ = "benefits"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
@@ -177,7 +177,7 @@ class Benefit(db.Model):  # type: ignore[name-defined,misc]
     legal_basis: Mapped[str] = mapped_column(String(300))
 
 
-class Agreement(db.Model):  # type: ignore[name-defined,misc]
+class Agreement(db.Model):  # type: ignore[name-defined]
     __tablename__ = "agreements"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
@@ -189,7 +189,7 @@ class Agreement(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(String(16))
 
 
-class Case(db.Model):  # type: ignore[name-defined,misc]
+class Case(db.Model):  # type: ignore[name-defined]
     __tablename__ = "cases"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -210,7 +210,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class CaseStep(db.Model):  # type: ignore[name-defined,misc]
+class CaseStep(db.Model):  # type: ignore[name-defined]
     __tablename__ = "case_steps"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -221,7 +221,7 @@ class CaseStep(db.Model):  # type: ignore[name-defined,misc]
     completed_on: Mapped[date | None] = mapped_column(Date)
 
 
-class MissingDocument(db.Model):  # type: ignore[name-defined,misc]
+class MissingDocument(db.Model):  # type: ignore[name-defined]
     __tablename__ = "missing_documents"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -234,7 +234,7 @@ class MissingDocument(db.Model):  # type: ignore[name-defined,misc]
     received_on: Mapped[date | None] = mapped_column(Date)
 
 
-class Appointment(db.Model):  # type: ignore[name-defined,misc]
+class Appointment(db.Model):  # type: ignore[name-defined]
     __tablename__ = "appointments"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -256,7 +256,7 @@ class Appointment(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class ChangeRequest(db.Model):  # type: ignore[name-defined,misc]
+class ChangeRequest(db.Model):  # type: ignore[name-defined]
     __tablename__ = "change_requests"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id"), index=True)
@@ -268,7 +268,7 @@ class ChangeRequest(db.Model):  # type: ignore[name-defined,misc]
     created_by_name: Mapped[str] = mapped_column(String(200))
 
 
-class Contact(db.Model):  # type: ignore[name-defined,misc]
+class Contact(db.Model):  # type: ignore[name-defined]
     __tablename__ = "contacts"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -284,7 +284,7 @@ class Contact(db.Model):  # type: ignore[name-defined,misc]
     is_primary: Mapped[bool] = mapped_column(default=False)
 
 
-class ConsentText(db.Model):  # type: ignore[name-defined,misc]
+class ConsentText(db.Model):  # type: ignore[name-defined]
     __tablename__ = "consent_texts"
     version: Mapped[str] = mapped_column(String(32), primary_key=True)
     published_on: Mapped[date] = mapped_column(Date)
@@ -294,7 +294,7 @@ class ConsentText(db.Model):  # type: ignore[name-defined,misc]
     body_en: Mapped[str] = mapped_column(Text)
 
 
-class Consent(db.Model):  # type: ignore[name-defined,misc]
+class Consent(db.Model):  # type: ignore[name-defined]
     __tablename__ = "consents"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -317,7 +317,7 @@ class Consent(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class ConsentScope(db.Model):  # type: ignore[name-defined,misc]
+class ConsentScope(db.Model):  # type: ignore[name-defined]
     __tablename__ = "consent_scopes"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"), index=True)
@@ -327,7 +327,7 @@ class ConsentScope(db.Model):  # type: ignore[name-defined,misc]
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ConsentEvent(db.Model):  # type: ignore[name-defined,misc]
+class ConsentEvent(db.Model):  # type: ignore[name-defined]
     __tablename__ = "consent_events"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"), index=True)
@@ -340,7 +340,7 @@ class ConsentEvent(db.Model):  # type: ignore[name-defined,misc]
     text_version: Mapped[str | None] = mapped_column(String(32))
 
 
-class Notification(db.Model):  # type: ignore[name-defined,misc]
+class Notification(db.Model):  # type: ignore[name-defined]
     __tablename__ = "notifications"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     caseworker_id: Mapped[str] = mapped_column(ForeignKey("caseworkers.id"), index=True)
@@ -354,7 +354,7 @@ class Notification(db.Model):  # type: ignore[name-defined,misc]
     person: Mapped[Person] = relationship(lazy="joined")
 
 
-class QuestionnaireResponse(db.Model):  # type: ignore[name-defined,misc]
+class QuestionnaireResponse(db.Model):  # type: ignore[name-defined]
     __tablename__ = "questionnaire_responses"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -372,7 +372,7 @@ class QuestionnaireResponse(db.Model):  # type: ignore[name-defined,misc]
     person: Mapped[Person] = relationship(lazy="joined")
 
 
-class AccessLogEntry(db.Model):  # type: ignore[name-defined,misc]
+class AccessLogEntry(db.Model):  # type: ignore[name-defined]
     __tablename__ = "access_log"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -387,7 +387,7 @@ class AccessLogEntry(db.Model):  # type: ignore[name-defined,misc]
     outcome: Mapped[str] = mapped_column(String(16))
 
 
-class IdempotencyRecord(db.Model):  # type: ignore[name-defined,misc]
+class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
     __tablename__ = "idempotency_records"
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))

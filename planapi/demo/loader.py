@@ -52,7 +52,8 @@ SEL85 = "servicelovens § 85"
 LAB = "Lov om en aktiv beskæftigelsesindsats"
 KUI = "Lov om kommunal indsats for unge under 25 år (KUI)"
 
-CONSENT_TEXT_DA = """Du giver samtykke til, at de afdelinger i Nordby Kommune, som er nævnt nedenfor, må \
+CONSENT_TEXT_DA = """Du giver samtykke til, at de afdelinger i Nordby Kommune, \
+som er nævnt nedenfor, må \
 dele oplysninger om dig med hinanden, så de kan lave én samlet plan sammen med dig.
 
 Det er altid frivilligt at være med i en helhedsorienteret indsats. Du kan trække dit samtykke \
@@ -288,7 +289,10 @@ def plan(
 def contacts(
     w: World, person_id: str, rows: list[tuple[str, str, str, str, str, str | None, str, str]]
 ) -> None:
-    """Rows: role, role_title, name, organisation, phone, email, hours, helps_with; the first is primary."""
+    """Rows: role, role_title, name, organisation, phone, email, hours, helps_with.
+
+    The first row is the primary contact.
+    """
     key = person_id.removeprefix("p-")
     for n, (role, title, name, org, phone, email, hours, helps) in enumerate(rows, start=1):
         w.add(
@@ -827,7 +831,10 @@ def mette(w: World) -> None:
     plan(
         w,
         "p-mette",
-        goal="Jeg vil have mere overskud i hverdagen og prøve kræfter med et job nogle timer om ugen.",
+        goal=(
+            "Jeg vil have mere overskud i hverdagen "
+            "og prøve kræfter med et job nogle timer om ugen."
+        ),
         cadence=6,
         start_offset=-300,
         follow_up=12,
@@ -868,7 +875,10 @@ def mette(w: World) -> None:
             {
                 "key": "ressource",
                 "title": "Ressourceforløb",
-                "description": "Et forløb med en rehabiliteringsplan, hvor vi sammen finder ud af, hvad du kan.",
+                "description": (
+                    "Et forløb med en rehabiliteringsplan, "
+                    "hvor vi sammen finder ud af, hvad du kan."
+                ),
                 "department": "employment",
                 "legal_basis": f"{LAB} (ressourceforløb)",
                 "provider": f"{JOBCENTER}, Rehabiliteringsteamet",

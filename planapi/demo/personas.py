@@ -71,7 +71,9 @@ CITIZENS: Final[tuple[Citizen, ...]] = (
         "cpr": "0204119990",
         "birth_date": "2011-04-02",
         "kind": "citizen",
-        "summary": "15, efterskole support application (Barnets Lov § 35, stk. 4), statements missing",
+        "summary": (
+            "15, efterskole support application (Barnets Lov § 35, stk. 4), statements missing"
+        ),
     },
     {
         "id": "p-oliver",

@@ -1,4 +1,7 @@
-"""The person's access log ("Hvem har set mine oplysninger"): read, filtered, paged; written by the portal."""
+"""The person's access log ("Hvem har set mine oplysninger").
+
+Read, filtered and paged; written by the portal.
+"""
 
 from __future__ import annotations
 

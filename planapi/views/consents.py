@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -80,7 +81,7 @@ def expire_due(moment: datetime | None = None) -> int:
     return count
 
 
-def _event(consent: Consent, caller: Caller, kind: str, departments: list[str]) -> None:
+def _event(consent: Consent, caller: Caller, kind: str, departments: Sequence[str]) -> None:
     consent.events.append(
         ConsentEvent(
             id=new_id("ce"),
@@ -109,7 +110,7 @@ def get_text(version: str) -> ResponseReturnValue:
 
 
 def _consent(person: Person, consent_id: str) -> Consent:
-    found = db.session.get(Consent, consent_id) if ID_RE.match(consent_id) else None
+    found = db.session.get(Consent, consent_id) if ID_RE.fullmatch(consent_id) else None
     if found is None or found.person_id != person.id:
         raise Problem(404, "No such consent for this person.", kind="not-found")
     return found

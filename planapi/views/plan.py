@@ -45,7 +45,7 @@ def list_cases(person_id: str) -> ResponseReturnValue:
 @bp.get("/cases/<id:case_id>")
 def get_case(person_id: str, case_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "cases:read", resource=f"cases/{case_id}"[:200])
-    found = db.session.get(Case, case_id) if ID_RE.match(case_id) else None
+    found = db.session.get(Case, case_id) if ID_RE.fullmatch(case_id) else None
     if found is None or found.person_id != person.id:
         raise not_found("case")
     return jsonify(serialize.case(found))
@@ -68,7 +68,7 @@ def list_appointments(person_id: str) -> ResponseReturnValue:
 
 
 def _appointment(person_id: str, appointment_id: str) -> Appointment:
-    found = db.session.get(Appointment, appointment_id) if ID_RE.match(appointment_id) else None
+    found = db.session.get(Appointment, appointment_id) if ID_RE.fullmatch(appointment_id) else None
     if found is None or found.person_id != person_id:
         raise not_found("appointment")
     return found

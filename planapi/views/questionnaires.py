@@ -170,7 +170,7 @@ def submit(person_id: str, instrument_id: str) -> ResponseReturnValue:
 @bp.get("/persons/<id:person_id>/scores")
 def list_scores(person_id: str) -> ResponseReturnValue:
     instrument_id = request.args.get("instrument_id")
-    if instrument_id is not None and not ID_RE.match(instrument_id):
+    if instrument_id is not None and not ID_RE.fullmatch(instrument_id):
         raise invalid([{"field": "instrument_id", "message": "not an id"}], status=400)
     _, person = authorize(person_id, "questionnaires:read", resource="scores")
     rows = _responses(person.id, instrument_id)

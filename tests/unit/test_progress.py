@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from flask import Blueprint, Flask, g
+from flask import Flask, g
 from sqlalchemy import func, select
 
-from auth import access as access_module
 from portal import outbox, waiting
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.views import progress
-from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
+from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 from tests.unit.progress_builders import due, goals, score, stored_response, who5
 
 PERSON = "p-mette"
@@ -45,39 +44,30 @@ def acting(**overrides: Any) -> SimpleNamespace:
 
 
 @pytest.fixture
-def sign_in(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., SimpleNamespace]]:
-    """Acting-as without the login flow (until the shared fixture exists)."""
-    current: dict[str, SimpleNamespace] = {}
-
-    def check_citizen() -> Any:
-        return None if "acting" in g else ("login needed", 401)
-
-    def check_write() -> Any:
-        if "acting" not in g:
-            return ("login needed", 401)
-        return ("read-only", 403) if g.acting.read_only else None
-
-    monkeypatch.setitem(access_module._checks, "citizen", check_citizen)
-    monkeypatch.setitem(access_module._checks, "citizen_write", check_write)
-
-    @app.before_request
-    def set_acting() -> None:
-        if "who" in current:
-            g.acting = current["who"]
-
-    if "auth" not in app.blueprints:  # the layout links to these once someone is logged in
-        stub = Blueprint("auth", __name__)
-        for rule in ("keep-alive", "logout", "choose-person", "logged-out/<reason>"):
-            stub.add_url_rule(f"/stub-auth/{rule}", rule.split("/")[0].replace("-", "_"))
-        app.register_blueprint(stub)
+def sign_in(sign_in: SignIn) -> Callable[..., SimpleNamespace]:
+    """The shared session sign-in, spoken in the acting-as fields these tests use."""
 
     def sign(**overrides: Any) -> SimpleNamespace:
-        current["who"] = acting(**overrides)
-        return current["who"]
+        who = acting(**overrides)
+        if who.actor_role == "caseworker":
+            sign_in(
+                who.subject_id,
+                who.subject_name,
+                age=who.subject_age,
+                caseworker=(who.actor_id, who.actor_name),
+                purpose=who.purpose,
+            )
+        else:
+            sign_in(
+                who.subject_id,
+                who.subject_name,
+                basis=who.basis,
+                age=who.subject_age,
+                actor=(who.actor_id, who.actor_name),
+            )
+        return who
 
-    yield sign
+    return sign
 
 
 def answered(day: int, reported: int, month: int = 3) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -29,9 +30,8 @@ TODAY = date(2026, 11, 23)
 
 
 # In memory-backed /dev/shm when there is one: SQLite syncs on every commit.
-_SCRATCH = Path(
-    tempfile.mkdtemp(prefix="planapi-tests-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None)
-)
+_SHM = Path("/dev/shm")  # noqa: S108 - a private mkdtemp directory inside it
+_SCRATCH = Path(tempfile.mkdtemp(prefix="planapi-tests-", dir=_SHM if _SHM.is_dir() else None))
 DATABASE_URL = os.environ.get("PLANAPI_TEST_DATABASE_URL") or f"sqlite:///{_SCRATCH / 'planapi.db'}"
 
 # One app for the whole run, made at import so that schemathesis can load the contract
@@ -83,7 +83,7 @@ class As:
     def headers(self) -> dict[str, str]:
         headers = {"X-Actor-Id": self.actor_id, "X-Actor-Role": self.role, "X-Basis": self.basis}
         if self.purpose:
-            headers["X-Purpose"] = self.purpose
+            headers["X-Purpose"] = quote(self.purpose)
         return headers
 
 
@@ -169,7 +169,9 @@ def set_today(app: Flask, day: date) -> None:
 # Body builders -------------------------------------------------------------------------
 
 
-def who5(values: list[int] | None = None, *, version: int = 1, language: str = "da") -> dict[str, Any]:
+def who5(
+    values: list[int] | None = None, *, version: int = 1, language: str = "da"
+) -> dict[str, Any]:
     values = values if values is not None else [3, 3, 3, 3, 3]
     return {
         "instrument_version": version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,8 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 
-from planapi.views.service import openapi_document
 from planapi.demo.personas import CITIZENS
+from planapi.views.service import openapi_document
 from tests.unit.planapi.conftest import APP, TOKEN, PlanAPI, caseworker, citizen, ok
 
 SPEC = Path(__file__).resolve().parents[3] / "planapi" / "openapi.yaml"
@@ -63,6 +64,8 @@ _positive.expected_statuses = [*_positive.expected_statuses, "422"]
 
 @schema.parametrize()
 @settings(
+    # Fixed seed: CI runs the same cases every time; set HYPOTHESIS_EXPLORE=1 to roam.
+    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),
     max_examples=25,
     deadline=None,
     suppress_health_check=list(HealthCheck),
@@ -72,7 +75,10 @@ def test_the_server_conforms_to_its_contract(case: Any, api_app: Flask) -> None:
     headers = {"Authorization": f"Bearer {TOKEN}"}
     # The contract's example ids (p-mette, cw-lene) get a valid caller, so that generated
     # cases also reach the 2xx answers and not only the refusals.
+    # Only positive cases: a negative case's broken header must reach the server unchanged.
     parameters = case.path_parameters or {}
+    if case.meta is not None and case.meta.generation.mode.is_negative:
+        parameters = {}
     if parameters.get("person_id") == "p-mette" and random_bit(case):
         headers.update(citizen("p-mette").headers())
     if parameters.get("caseworker_id") == "cw-lene" and random_bit(case):
@@ -118,4 +124,3 @@ def test_every_demo_answer_matches_the_contract(
     template = template.replace("who-5", "{instrument_id}")
     operation = schema[template]["GET"]
     operation.validate_response(response)
-

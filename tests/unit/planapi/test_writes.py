@@ -1,0 +1,322 @@
+"""Writes: idempotency, consent lifecycle with notifications, questionnaires, change requests."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from planapi.extensions import db
+from planapi.models import ChangeRequest, Consent, QuestionnaireResponse
+from tests.unit.planapi.conftest import (
+    PlanAPI,
+    change_request,
+    citizen,
+    consent_grant,
+    guardian,
+    ok,
+    problem,
+    set_today,
+    staff,
+    who5,
+    window,
+)
+
+WHO5 = "/v1/persons/p-mette/questionnaires/who-5/responses"
+METTE_CONSENT = "/v1/persons/p-mette/consents/c-mette"
+MOVE = "/v1/persons/p-mette/appointments/ap-mette-1/change-requests"
+
+
+def count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def notifications(api: PlanAPI) -> list[dict[str, object]]:
+    return ok(api.get("/v1/caseworkers/cw-lene/notifications", staff("cw-lene")))["items"]
+
+
+# Idempotency ---------------------------------------------------------------------------
+
+
+def test_same_key_twice_gives_same_answer_and_one_record(api: PlanAPI, api_app: Flask) -> None:
+    before = count(api_app, QuestionnaireResponse)
+    first = api.post(WHO5, who5([5, 4, 3, 2, 1]), citizen("p-mette"), key="k-who5-1")
+    again = api.post(WHO5, who5([5, 4, 3, 2, 1]), citizen("p-mette"), key="k-who5-1")
+    assert first.status_code == again.status_code == 201
+    assert first.get_json() == again.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert count(api_app, QuestionnaireResponse) == before + 1
+
+
+def test_same_key_with_another_body_is_422(api: PlanAPI) -> None:
+    ok(api.post(WHO5, who5([5, 5, 5, 5, 5]), citizen("p-mette"), key="k-2"), 201)
+    body = problem(api.post(WHO5, who5([0, 0, 0, 0, 0]), citizen("p-mette"), key="k-2"), 422)
+    assert "Idempotency-Key" in body["detail"]
+
+
+def test_key_is_required_and_bounded(api: PlanAPI) -> None:
+    problem(api.post(WHO5, who5(), citizen("p-mette"), key=None), 400)
+    problem(api.post(WHO5, who5(), citizen("p-mette"), key="x" * 201), 400)
+    problem(api.post(WHO5, who5(), citizen("p-mette"), key="with space"), 400)
+
+
+def test_idempotent_withdrawal_notifies_once(api: PlanAPI) -> None:
+    before = len(notifications(api))
+    for _ in range(3):
+        ok(api.post(f"{METTE_CONSENT}/withdrawals", {}, citizen("p-mette"), key="w-1"), 201)
+    assert len(notifications(api)) == before + 1
+
+
+def test_change_request_is_idempotent(api: PlanAPI, api_app: Flask) -> None:
+    body = change_request()
+    first = ok(api.post(MOVE, body, citizen("p-mette"), key="cr-1"), 201)
+    assert ok(api.post(MOVE, body, citizen("p-mette"), key="cr-1"), 201) == first
+    assert count(api_app, ChangeRequest) == 1
+
+
+# Consent -------------------------------------------------------------------------------
+
+
+def test_mettes_consent_expires_within_30_days(api: PlanAPI) -> None:
+    consent = ok(api.get(METTE_CONSENT, citizen("p-mette")))
+    assert consent["status"] == "active" and 0 < consent["expires_in_days"] <= 30
+    assert consent["text"]["body"]["da"].count("frivilligt") == 1
+    assert consent["text"]["body"]["en"]
+    assert consent["granted_by"]["kind"] == "self"
+    assert [e["kind"] for e in consent["history"]] == ["granted"]
+
+
+def test_karims_consent_is_withdrawn_and_lene_was_told(api: PlanAPI) -> None:
+    (consent,) = ok(api.get("/v1/persons/p-karim/consents", citizen("p-karim")))["items"]
+    assert consent["status"] == "withdrawn"
+    assert [e["kind"] for e in consent["history"]] == ["granted", "withdrawn"]
+    kinds = [(n["kind"], n["person"]["id"]) for n in notifications(api)]
+    assert ("consent_withdrawn", "p-karim") in kinds
+
+
+def test_withdraw_one_department_then_the_rest(api: PlanAPI) -> None:
+    one = ok(
+        api.post(f"{METTE_CONSENT}/withdrawals", {"departments": ["health"]}, citizen("p-mette")),
+        201,
+    )
+    assert one["status"] == "active"
+    assert {s["department"]: s["status"] for s in one["scopes"]} == {
+        "employment": "active",
+        "social": "active",
+        "health": "withdrawn",
+    }
+    assert notifications(api)[0]["kind"] == "consent_department_withdrawn"
+    problem(
+        api.post(f"{METTE_CONSENT}/withdrawals", {"departments": ["health"]}, citizen("p-mette")),
+        409,
+    )
+    problem(
+        api.post(f"{METTE_CONSENT}/withdrawals", {"departments": ["daycare"]}, citizen("p-mette")),
+        422,
+    )
+    rest = ok(api.post(f"{METTE_CONSENT}/withdrawals", {}, citizen("p-mette")), 201)
+    assert rest["status"] == "withdrawn" and rest["expires_in_days"] is None
+    assert [e["kind"] for e in rest["history"]] == ["granted", "department_withdrawn", "withdrawn"]
+    assert notifications(api)[0]["kind"] == "consent_withdrawn"
+    problem(api.post(f"{METTE_CONSENT}/withdrawals", {}, citizen("p-mette")), 409)
+    problem(api.post(f"{METTE_CONSENT}/renewals", {}, citizen("p-mette")), 409)
+
+
+def test_renew_extends_expiry(api: PlanAPI) -> None:
+    renewed = ok(
+        api.post(f"{METTE_CONSENT}/renewals", {"valid_months": 12}, citizen("p-mette")), 201
+    )
+    assert renewed["expires_in_days"] > 360
+    assert renewed["history"][-1]["kind"] == "renewed"
+    problem(
+        api.post(f"{METTE_CONSENT}/renewals", {"text_version": "1999-9"}, citizen("p-mette")), 422
+    )
+
+
+def test_expiry_is_recorded_once_and_notifies(api: PlanAPI, api_app: Flask) -> None:
+    set_today(api_app, date(2026, 11, 23) + timedelta(days=31))
+    consent = ok(api.get(METTE_CONSENT, citizen("p-mette")))
+    assert consent["status"] == "expired" and consent["expires_in_days"] is None
+    ok(api.get(METTE_CONSENT, citizen("p-mette")))
+    expired = [n for n in notifications(api) if n["kind"] == "consent_expired"]
+    assert [n["person"]["id"] for n in expired] == ["p-mette"]
+    assert [e["kind"] for e in ok(api.get(METTE_CONSENT, citizen("p-mette")))["history"]] == [
+        "granted",
+        "expired",
+    ]
+    problem(api.post(f"{METTE_CONSENT}/withdrawals", {}, citizen("p-mette")), 409)
+    renewed = ok(api.post(f"{METTE_CONSENT}/renewals", {}, citizen("p-mette")), 201)
+    assert renewed["status"] == "active"
+
+
+def test_grant_by_self_and_by_guardian(api: PlanAPI, api_app: Flask) -> None:
+    mine = ok(api.post("/v1/persons/p-freja/consents", consent_grant(), citizen("p-freja")), 201)
+    assert (mine["status"], mine["granted_by"]["kind"]) == ("active", "self")
+    assert mine["history"][0]["actor"]["kind"] == "citizen"
+    child = ok(
+        api.post("/v1/persons/p-emma/consents", consent_grant(("school",)), guardian("p-anders")),
+        201,
+    )
+    assert child["granted_by"] == {
+        "person": {"id": "p-anders", "name": "Anders Kjær Poulsen"},
+        "kind": "guardian",
+    }
+    before = count(api_app, Consent)
+    problem(api.post("/v1/persons/p-oliver/consents", consent_grant(), guardian("p-anders")), 403)
+    problem(
+        api.post(
+            "/v1/persons/p-freja/consents", consent_grant(("social", "social")), citizen("p-freja")
+        ),
+        422,
+    )
+    problem(
+        api.post(
+            "/v1/persons/p-freja/consents", consent_grant(text_version="0"), citizen("p-freja")
+        ),
+        422,
+    )
+    assert count(api_app, Consent) == before
+
+
+def test_another_persons_consent_id_is_404(api: PlanAPI) -> None:
+    problem(api.get("/v1/persons/p-mette/consents/c-karim", citizen("p-mette")), 404)
+    problem(
+        api.post("/v1/persons/p-mette/consents/c-karim/withdrawals", {}, citizen("p-mette")), 404
+    )
+
+
+def test_current_consent_text(api: PlanAPI) -> None:
+    text = ok(api.get("/v1/consent-texts/current"))
+    assert text["version"] == "2025-1" and text["title"]["en"]
+    assert ok(api.get("/v1/consent-texts/2025-1")) == text
+    problem(api.get("/v1/consent-texts/2099-1"), 404)
+
+
+# Questionnaires ------------------------------------------------------------------------
+
+
+def test_who5_is_scored_raw_times_four(api: PlanAPI) -> None:
+    answer = ok(api.post(WHO5, who5([5, 4, 3, 2, 1]), citizen("p-mette")), 201)
+    score = answer["score"]
+    assert (score["raw"], score["reported"], score["reported_max"]) == (15, 60, 100)
+    assert answer["basis"] == "self" and answer["answered_by"]["id"] == "p-mette"
+    due = ok(api.get("/v1/persons/p-mette/questionnaires", citizen("p-mette")))["items"]
+    assert {d["instrument_id"]: d["status"] for d in due}["who-5"] == "done"
+
+
+def test_who5_answers_must_be_on_the_scale(api: PlanAPI) -> None:
+    body = problem(api.post(WHO5, who5([6, 0, 0, 0, -1]), citizen("p-mette")), 422)
+    assert {e["field"] for e in body["errors"]} == {"answers.0.value", "answers.4.value"}
+    problem(api.post(WHO5, who5([1, 2, 3, 4]), citizen("p-mette")), 422)
+    twice = who5([1, 2, 3, 4, 5])
+    twice["answers"][4]["item_id"] = "who5-1"
+    problem(api.post(WHO5, twice, citizen("p-mette")), 422)
+    problem(api.post(WHO5, who5(version=2), citizen("p-mette")), 422)
+    problem(api.post(WHO5, {**who5(), "language": "sv"}, citizen("p-mette")), 422)
+
+
+def test_who5_is_due_now_for_mette_and_jonas(api: PlanAPI) -> None:
+    for person in ("p-mette", "p-jonas"):
+        due = ok(api.get(f"/v1/persons/{person}/questionnaires", citizen(person)))["items"]
+        who = next(d for d in due if d["instrument_id"] == "who-5")
+        assert who["status"] == "due" and who["item_count"] == 5
+    assert ok(api.get("/v1/persons/p-freja/questionnaires", citizen("p-freja")))["items"] == []
+
+
+def test_plan_goals_are_generated_from_active_sub_goals(api: PlanAPI) -> None:
+    instrument = ok(api.get("/v1/persons/p-mette/questionnaires/plan-goals", citizen("p-mette")))
+    plan = ok(api.get("/v1/persons/p-mette/plan", citizen("p-mette")))
+    active = [g["id"] for g in plan["sub_goals"] if g["status"] in ("not_started", "in_progress")]
+    assert [i["sub_goal_id"] for i in instrument["items"]] == active
+    answers = [{"item_id": goal, "value": 7} for goal in active]
+    body = {"instrument_version": 1, "language": "en", "answers": answers}
+    path = "/v1/persons/p-mette/questionnaires/plan-goals/responses"
+    assert ok(api.post(path, body, citizen("p-mette")), 201)["score"]["reported"] == 70
+    achieved = next(g["id"] for g in plan["sub_goals"] if g["status"] == "achieved")
+    late = {**body, "answers": [*answers[:-1], {"item_id": achieved, "value": 3}]}
+    problem(api.post(path, late, citizen("p-mette")), 422)
+
+
+def test_score_history_has_points_for_a_chart(api: PlanAPI) -> None:
+    scores = ok(
+        api.get("/v1/persons/p-jonas/scores", citizen("p-jonas"), query={"instrument_id": "who-5"})
+    )
+    points = [s["reported"] for s in scores["items"]]
+    assert len(points) >= 3 and points == sorted(points)
+    times = [s["answered_at"] for s in scores["items"]]
+    assert times == sorted(times)
+
+
+def test_experience_instrument_and_who5_source(api: PlanAPI) -> None:
+    instruments = {i["id"]: i for i in ok(api.get("/v1/instruments"))["items"]}
+    assert set(instruments) == {"who-5", "plan-goals", "experience"}
+    who = instruments["who-5"]
+    assert who["source"]["name"] == "WHO-5 Trivselsindeks, Psykiatrisk Center Nordsjælland"
+    assert "Psychiatric Research Unit" in who["source"]["attribution"]["en"]
+    assert who["items"][0]["text"]["da"].endswith("glad og i godt humør")
+    assert "not a diagnosis" in who["description"]["en"]
+    assert len(instruments["experience"]["items"]) == 6
+    assert [o["value"] for o in instruments["experience"]["scales"][0]["options"]] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    problem(api.get("/v1/instruments/who-6"), 404)
+
+
+def test_a_person_without_a_plan_cannot_answer(api: PlanAPI) -> None:
+    problem(
+        api.post("/v1/persons/p-freja/questionnaires/who-5/responses", who5(), citizen("p-freja")),
+        409,
+    )
+
+
+# Appointments --------------------------------------------------------------------------
+
+
+def test_mettes_next_appointment_is_within_a_few_days(api: PlanAPI) -> None:
+    upcoming = ok(
+        api.get("/v1/persons/p-mette/appointments", citizen("p-mette"), query={"when": "upcoming"})
+    )["items"]
+    first = upcoming[0]
+    assert first["start"].startswith("2026-11-25T10:00:00+01:00")
+    assert first["timezone"] == "Europe/Copenhagen"
+    starts = [a["start"] for a in upcoming]
+    assert starts == sorted(starts)
+    past = ok(
+        api.get("/v1/persons/p-mette/appointments", citizen("p-mette"), query={"when": "past"})
+    )["items"]
+    assert [a["start"] for a in past] == sorted((a["start"] for a in past), reverse=True)
+    assert all(a["status"] == "held" for a in past)
+    problem(
+        api.get("/v1/persons/p-mette/appointments", citizen("p-mette"), query={"when": "soon"}), 400
+    )
+
+
+def test_change_request_with_preferred_times_notifies(api: PlanAPI) -> None:
+    body = change_request(
+        preferred_times=[window("2026-11-26T09:00:00+01:00", "2026-11-26T12:00:00+01:00")]
+    )
+    made = ok(api.post(MOVE, body, citizen("p-mette")), 201)
+    assert made["status"] == "received" and made["created_by"]["id"] == "p-mette"
+    appointment = ok(api.get("/v1/persons/p-mette/appointments/ap-mette-1", citizen("p-mette")))
+    assert [r["id"] for r in appointment["change_requests"]] == [made["id"]]
+    assert notifications(api)[0]["kind"] == "appointment_change_requested"
+
+
+def test_change_request_validation(api: PlanAPI) -> None:
+    backwards = window("2026-11-26T12:00:00+01:00", "2026-11-26T09:00:00+01:00")
+    past = window("2026-11-01T09:00:00+01:00", "2026-11-01T10:00:00+01:00")
+    naive = window("2026-11-26T09:00:00", "2026-11-26T10:00:00")
+    for times in ([backwards], [past], [naive]):
+        problem(api.post(MOVE, change_request(preferred_times=times), citizen("p-mette")), 422)
+    problem(api.post(MOVE, change_request(reason="   "), citizen("p-mette")), 422)
+    held = "/v1/persons/p-mette/appointments/ap-mette-3/change-requests"
+    problem(api.post(held, change_request(), citizen("p-mette")), 409)
+    others = "/v1/persons/p-mette/appointments/ap-jonas-3/change-requests"
+    problem(api.post(others, change_request(), citizen("p-mette")), 404)
