@@ -6,6 +6,7 @@ sub-goals (their text is the plan's own wording, so Danish and English show the 
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 ACTIVE_SUB_GOAL = ("not_started", "in_progress")
@@ -263,9 +264,17 @@ def score(instrument: dict[str, Any], answers: dict[str, int]) -> tuple[float, i
     """(raw, reported) for complete, validated answers."""
     values = [answers[item["id"]] for item in instrument["items"]]
     scoring = instrument["scoring"]
-    raw = float(sum(values)) if scoring["method"] == "sum" else sum(values) / len(values)
-    reported = round((raw - scoring["offset"]) * scoring["factor"])
-    return round(raw, 2), max(scoring["reported_min"], min(scoring["reported_max"], reported))
+    # Half up, as people round and as the portal does: 12.5 is reported as 13, not 12.
+    exact = (
+        Decimal(sum(values)) if scoring["method"] == "sum" else Decimal(sum(values)) / len(values)
+    )
+    reported = int(
+        ((exact - Decimal(str(scoring["offset"]))) * Decimal(str(scoring["factor"]))).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+    )
+    raw_rounded = float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return raw_rounded, max(scoring["reported_min"], min(scoring["reported_max"], reported))
 
 
 def check_answers(
