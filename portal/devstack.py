@@ -121,9 +121,12 @@ class Stack:
         return env
 
     def _gunicorn(self, target: str, port: int, workers: int, threads: int = 4) -> list[str]:
+        # gunicorn.conf.py holds the production settings; the stack picks port and size.
         return [
             str(BIN / "gunicorn"),
             target,
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -132,10 +135,6 @@ class Stack:
             str(threads),
             "--graceful-timeout",
             "5",
-            "--timeout",
-            "30",
-            "--access-logfile",
-            "-",
         ]
 
     def build(self) -> None:
