@@ -30,7 +30,6 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 0)
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 # Behind a load balancer: trust its X-Forwarded-Proto only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
