@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 import auth
 from portal import config as config_module
-from portal import errors, i18n, outbox, security
+from portal import errors, i18n, outbox, security, staticfiles
 from portal.clients import base as planapi_base
 from portal.extensions import babel, csrf, db, limiter, server_session
 
@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     errors.init_app(app)
     auth.init_app(app)
     outbox.init_app(app)
+    staticfiles.init_app(app)
     _configure_jinja(app)
     _register_blueprints(app)
     _register_commands(app)

@@ -68,6 +68,9 @@ class Config:
     AUTHORITY_EMAIL = _env("PORTAL_AUTHORITY_EMAIL", "hoi@demo-kommune.example")
     HSTS = False
     TESTING = False
+    # Hashed, precompressed static files (`flask --app portal static build`); empty: Flask
+    # serves static/ as it is, which is what development wants.
+    STATIC_BUILD_DIR = _env("PORTAL_STATIC_BUILD_DIR", "")
 
 
 class DevelopmentConfig(Config):
@@ -94,6 +97,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     HSTS = True
     SESSION_TYPE = _env("PORTAL_SESSION_TYPE", "redis")
+    STATIC_BUILD_DIR = _env("PORTAL_STATIC_BUILD_DIR", str(ROOT / "var" / "static"))
 
 
 CONFIGS: dict[str, type[Config]] = {
