@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Start (or stop) a throw-away PostgreSQL server on loopback for tests; prints its URL.
 # Usage: scripts/postgres.sh start|stop [port]
+# PG_DIR: data directory (default /tmp/mo-postgres-PORT); PG_DBS: databases to create.
 set -euo pipefail
 port="${2:-55432}"
-dir="/tmp/mo-postgres-$port"
+dir="${PG_DIR:-/tmp/mo-postgres-$port}"
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 as_pg() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
 case "$1" in
@@ -15,7 +16,7 @@ case "$1" in
     if ! as_pg "$bin/pg_ctl -D $dir status" >/dev/null 2>&1; then
       as_pg "$bin/pg_ctl -D $dir -l $dir/server.log -o '-p $port -k /tmp -c listen_addresses=127.0.0.1' -w start" >/dev/null
     fi
-    for db in planapi_test portal_test; do
+    for db in ${PG_DBS:-planapi_test portal_test}; do
       as_pg "$bin/psql -h 127.0.0.1 -p $port -U postgres -tAc \"SELECT 1 FROM pg_database WHERE datname='$db'\"" | grep -q 1 \
         || as_pg "$bin/createdb -h 127.0.0.1 -p $port -U postgres $db"
     done
