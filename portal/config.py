@@ -97,6 +97,9 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     HSTS = True
     SESSION_TYPE = _env("PORTAL_SESSION_TYPE", "redis")
+    # Secure unless told otherwise: only for running the production profile on plain
+    # http://127.0.0.1 (scripts/prod.sh), where no TLS proxy sits in front.
+    SESSION_COOKIE_SECURE = _env("PORTAL_COOKIE_SECURE", "1") == "1"
     STATIC_BUILD_DIR = _env("PORTAL_STATIC_BUILD_DIR", str(ROOT / "var" / "static"))
 
 

@@ -2,10 +2,14 @@
 
 Used by the README's demo command (`python -m portal.devstack`) and by the end-to-end
 tests, so both run exactly the same servers: gunicorn, real HTTP on loopback, SQLite files.
+`python -m portal.devstack --production` (scripts/prod.sh) runs the same servers with the
+production config: PostgreSQL and Redis from the environment, hashed precompressed static
+files, as many workers as gunicorn.conf.py picks for the machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -81,7 +85,8 @@ class Stack:
     portal_port: int = 5000
     planapi_port: int = 5001
     simulator_port: int = 5002
-    workers: int = 2
+    workers: int | None = 2  # None: gunicorn.conf.py decides from the CPU count
+    production: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     servers: dict[str, Server] = field(default_factory=dict)
 
@@ -117,11 +122,15 @@ class Stack:
             "WORKFORCE_CLIENT_SECRET": "dev-workforce-secret",
             "OIDC_CLAIM_PRESET": "nemlogin",
         }
+        if self.production:
+            env["PORTAL_ENV"] = "production"
+            env["PORTAL_STATIC_BUILD_DIR"] = str(self.var / "static")
         env.update(self.extra_env)
         return env
 
-    def _gunicorn(self, target: str, port: int, workers: int, threads: int = 4) -> list[str]:
+    def _gunicorn(self, target: str, port: int, workers: int | None, threads: int = 4) -> list[str]:
         # gunicorn.conf.py holds the production settings; the stack picks port and size.
+        size = ["--workers", str(workers)] if workers else []
         return [
             str(BIN / "gunicorn"),
             target,
@@ -129,8 +138,7 @@ class Stack:
             str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
+            *size,
             "--threads",
             str(threads),
             "--graceful-timeout",
@@ -165,7 +173,7 @@ class Stack:
         }
 
     def prepare(self) -> None:
-        """Fresh databases with demo data, compiled catalogs."""
+        """Fresh databases with demo data, compiled catalogs (and static build in production)."""
         self.var.mkdir(parents=True, exist_ok=True)
         for name in ("planapi.db", "portal.db"):
             (self.var / name).unlink(missing_ok=True)
@@ -176,10 +184,17 @@ class Stack:
             [flask, "--app", "planapi", "load-demo"],
             [flask, "--app", "portal", "init-db"],
         ]
+        if self.production:
+            run.append([flask, "--app", "portal", "static", "build"])
         for argv in run:
             subprocess.run(argv, cwd=ROOT, env=env, check=True, capture_output=True)
 
     def start(self) -> None:
+        # A server already on the port would answer the health check in place of ours.
+        for port in (self.planapi_port, self.simulator_port, self.portal_port):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(f"port {port} is in use (another stack running?)")
         self.build()
         for server in self.servers.values():
             server.start()
@@ -187,6 +202,20 @@ class Stack:
     def stop(self) -> None:
         for server in reversed(list(self.servers.values())):
             server.stop()
+
+
+def log_in(portal_url: str, identity: str, *, timeout: float = 15.0) -> httpx.Client:
+    """A citizen logged in through the MitID simulator (for scripts that drive the stack).
+
+    Returns an httpx client holding the portal's session cookie; `identity` is a persona id.
+    """
+    client = httpx.Client(base_url=portal_url, follow_redirects=True, timeout=timeout)
+    form = client.get("/log-ind")
+    form.raise_for_status()
+    landed = client.post(str(form.url), data={"identity": identity, "level": "substantial"})
+    if landed.status_code != 200 or landed.url.path != "/overblik":
+        raise RuntimeError(f"login as {identity} failed: {landed.status_code} {landed.url}")
+    return client
 
 
 DEMO_LOGINS = """
@@ -200,8 +229,40 @@ Test logins (fictitious people; choose them on the MitID simulator's page):
 """
 
 
+PROD_PORTS = (("PORTAL", 8000), ("PLANAPI", 8001), ("SIMULATOR", 8002))
+
+
+def production_stack() -> Stack:
+    """The stack on the production config; databases and Redis come from the environment."""
+    names = ("PORTAL_DATABASE_URL", "PLANAPI_DATABASE_URL", "PORTAL_REDIS_URL")
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        sys.exit(f"--production needs {', '.join(missing)} (scripts/prod.sh sets them)")
+    redis_url = os.environ["PORTAL_REDIS_URL"]
+    extra = {name: os.environ[name] for name in names}
+    extra["PORTAL_RATELIMIT_STORAGE_URI"] = redis_url
+    for name in ("PORTAL_SECRET_KEY", "PORTAL_COOKIE_SECURE"):
+        if os.environ.get(name):
+            extra[name] = os.environ[name]
+    ports = [int(os.environ.get(f"PROD_{name}_PORT", default)) for name, default in PROD_PORTS]
+    return Stack(
+        var=ROOT / "var" / "prod",
+        portal_port=ports[0],
+        planapi_port=ports[1],
+        simulator_port=ports[2],
+        workers=None,
+        production=True,
+        extra_env=extra,
+    )
+
+
 def main() -> None:
-    stack = Stack(var=ROOT / "var" / "demo")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--production", action="store_true", help="production config (see scripts/prod.sh)"
+    )
+    args = parser.parse_args()
+    stack = production_stack() if args.production else Stack(var=ROOT / "var" / "demo")
     stack.prepare()
     try:
         stack.start()
