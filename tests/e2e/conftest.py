@@ -1,7 +1,9 @@
 """End-to-end fixtures: the real stack (gunicorn, HTTP, SQLite) and Debian's Chromium.
 
-Every page a journey visits is checked with axe (WCAG 2.1 A/AA) by `axe_check`, which
-tests the page as it is and then at the other width and in the other language.
+Every portal page a journey visits is checked with axe (WCAG 2.1 A/AA) at 375 px and
+1280 px in Danish and English: pages reached by GET automatically after the test (once per
+page in the run), states inside a flow (errors shown, receipts after a POST) with
+`axe_check()` where the journey is.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -109,9 +112,76 @@ def context(browser: Browser, stack: Stack, page_errors: PageErrors) -> Iterator
     assert not csp, f"CSP violations: {csp}"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    report = yield
+    if report.when == "call":
+        item.stash[_PASSED] = report.passed
+    return report
+
+
+_PASSED = pytest.StashKey[bool]()
+
+
+_AUDITED = pytest.StashKey[set[str]]()
+
+
+@pytest.fixture(scope="session")
+def audited(pytestconfig: pytest.Config) -> set[str]:
+    """Pages (path with ids generalised) that axe has checked in this run."""
+    return pytestconfig.stash.setdefault(_AUDITED, set())
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    pages = sorted(terminalreporter.config.stash.get(_AUDITED, set()))
+    if pages:
+        terminalreporter.write_line(
+            f"axe (WCAG 2.1 A/AA, 375+1280 px, da+en): {len(pages)} pages: {' '.join(pages)}"
+        )
+
+
+def page_key(url: str) -> str:
+    """/aftaler/a-123/flyt?x=1 and /aftaler/a-456/flyt are the same page to axe."""
+    path = urlsplit(url).path
+    return "/".join("{id}" if re.search(r"\d", part) else part for part in path.split("/"))
+
+
 @pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
+def page(
+    context: BrowserContext, stack: Stack, audited: set[str], request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """A tab; after a passing test, every portal page it reached by GET that axe has not
+    checked yet in this run is opened again and checked at both widths in both languages."""
+    page = context.new_page()
+    visited: list[str] = []
+
+    def on_response(response) -> None:  # type: ignore[no-untyped-def]
+        req = response.request
+        if (
+            req.is_navigation_request()
+            and req.method == "GET"
+            and response.status == 200
+            and response.url.startswith(stack.portal_url)
+            and "text/html" in (response.headers.get("content-type") or "")
+        ):
+            visited.append(response.url)
+
+    page.on("response", on_response)
+    yield page
+    if not request.node.stash.get(_PASSED, False):
+        return
+    for url in dict.fromkeys(visited):
+        if page_key(url) in audited:
+            continue
+        audited.add(page_key(url))
+        tab = context.new_page()
+        try:
+            response = tab.goto(url)
+            if response is None or response.status != 200 or tab.url != url:
+                continue  # the page was a moment in a flow (now redirects): checked in place
+            _check(tab, reload=True)
+        finally:
+            tab.close()
 
 
 _axe = Axe()
@@ -132,29 +202,37 @@ def _switch_language(page: Page, lang: str) -> None:
     page.wait_for_load_state()
 
 
+def _check(page: Page, reload: bool) -> None:
+    problems: list[str] = []
+    langs = ("da", "en") if reload else (page.locator("html").get_attribute("lang"),)
+    for lang in langs:
+        if reload and page.locator("html").get_attribute("lang") != lang:
+            _switch_language(page, str(lang))
+        for size in (PHONE, DESKTOP):
+            page.set_viewport_size(size)
+            problems += [f"[{lang} {size['width']}px] {v}" for v in _violations(page)]
+    if reload and page.locator("html").get_attribute("lang") != "da":
+        _switch_language(page, "da")
+    page.set_viewport_size(PHONE)
+    assert not problems, (
+        "axe found WCAG 2.1 A/AA violations on " + page.url + ":\n" + "\n".join(problems)
+    )
+
+
 @pytest.fixture
-def axe_check(page: Page) -> object:
+def axe_check(page: Page, audited: set[str]) -> object:
     """Check the current page with axe at 375 px and 1280 px, in Danish and English.
 
     Leaves the page as it found it (Danish, phone width). Pages reached by POST are
-    checked as they are, at both widths, without reloading them.
+    checked as they are, at both widths, without reloading them. (Pages reached by GET
+    are also checked after the test by the `page` fixture; calling this in the middle of
+    a journey checks a state the page is in only then, e.g. with errors shown.)
     """
 
     def check(reload: bool = True) -> None:
-        problems: list[str] = []
-        langs = ("da", "en") if reload else (page.locator("html").get_attribute("lang"),)
-        for lang in langs:
-            if reload and page.locator("html").get_attribute("lang") != lang:
-                _switch_language(page, str(lang))
-            for size in (PHONE, DESKTOP):
-                page.set_viewport_size(size)
-                problems += [f"[{lang} {size['width']}px] {v}" for v in _violations(page)]
-        if reload and page.locator("html").get_attribute("lang") != "da":
-            _switch_language(page, "da")
-        page.set_viewport_size(PHONE)
-        assert not problems, (
-            "axe found WCAG 2.1 A/AA violations on " + page.url + ":\n" + "\n".join(problems)
-        )
+        _check(page, reload)
+        if reload:
+            audited.add(page_key(page.url))
 
     return check
 
