@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 ModelT = TypeVar("ModelT")
@@ -126,6 +126,9 @@ class PlanAPIClient:
         json: Any = None,
         idempotency_key: str | None = None,
     ) -> httpx.Response:
+        if has_request_context() and g.get("planapi_timed_out"):
+            # One page waits for one timeout at most, not one per call (the 3-second budget).
+            raise PlanAPIUnavailable("plan API timed out earlier in this request")
         attempts = 1 + (self.read_retries if method == "GET" else 0)
         last: Exception | None = None
         for _ in range(attempts):
@@ -137,7 +140,12 @@ class PlanAPIClient:
                     json=json,
                     headers=self._headers(idempotency_key),
                 )
-            except httpx.TransportError as exc:  # refused, reset, timed out
+            except httpx.TimeoutException as exc:  # a slow API stays slow: no second wait
+                if has_request_context():
+                    g.planapi_timed_out = True
+                last = exc
+                break
+            except httpx.TransportError as exc:  # refused, reset
                 last = exc
                 continue
             if response.status_code >= 500:
@@ -195,9 +203,11 @@ class PlanAPIClient:
         return self._parse(response, model)
 
     def ping(self) -> bool:
+        """Ready only if the plan API answers its health check readably, within a second."""
         try:
-            return self.http.get("/healthz", timeout=1.0).status_code == 200
-        except httpx.HTTPError:
+            response = self.http.get("/healthz", timeout=1.0)
+            return response.status_code == 200 and response.json().get("status") == "ok"
+        except (httpx.HTTPError, ValueError, AttributeError):
             return False
 
 

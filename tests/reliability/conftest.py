@@ -1,0 +1,377 @@
+"""Reliability fixtures: the real stack (gunicorn processes on loopback), a fault-injecting
+proxy in front of the plan API, and citizens logged in through the MitID simulator with httpx.
+
+The stacks here are built on `portal.devstack.Stack`, like the e2e stack, plus the outbox
+deliverer (`flask --app portal outbox run`) that production runs beside the portal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Literal
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import create_engine, text
+
+from portal.devstack import BIN, ROOT, Server, Stack, free_port
+
+pytestmark = pytest.mark.reliability
+
+Profile = Literal["sqlite", "postgres+redis"]
+
+# A questionnaire a persona may answer, and how: (persona, instrument id). Filled with the
+# instruments of the demo plans that the persona answers for themself.
+ANSWERERS = ("p-jonas", "p-mette", "p-karim")
+
+
+# --- the stack -----------------------------------------------------------------------------
+
+
+@dataclass
+class ReliabilityStack(Stack):
+    """The demo stack plus the outbox deliverer, on any database profile."""
+
+    outbox_interval: float = 0.5
+    plan_db_url: str = ""
+    portal_db_url: str = ""
+    redis_url: str = ""
+    proxy: FaultProxy | None = field(default=None)
+
+    def env(self) -> dict[str, str]:
+        env = super().env()
+        if self.plan_db_url:
+            env["PLANAPI_DATABASE_URL"] = self.plan_db_url
+        if self.portal_db_url:
+            env["PORTAL_DATABASE_URL"] = self.portal_db_url
+        if self.redis_url:
+            env["PORTAL_SESSION_TYPE"] = "redis"
+            env["PORTAL_REDIS_URL"] = self.redis_url
+            env["PORTAL_RATELIMIT_STORAGE_URI"] = self.redis_url
+        else:
+            env["PORTAL_SESSION_DIR"] = str(self.var / "sessions")
+        if self.proxy is not None:
+            env["PLANAPI_URL"] = self.proxy.url
+        return env
+
+    def build(self) -> None:
+        super().build()
+        self.servers["outbox"] = Server(
+            "outbox deliverer",
+            [
+                str(BIN / "flask"),
+                "--app",
+                "portal",
+                "outbox",
+                "run",
+                "--interval",
+                str(self.outbox_interval),
+            ],
+            self.env(),
+            None,
+            self.var / "logs" / "outbox.log",
+        )
+
+    def restart(self, name: str) -> None:
+        self.servers[name].stop()
+        self.servers[name].start()
+
+    def dump_logs(self) -> None:
+        for log in (self.var / "logs").glob("*.log"):
+            print(f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}")
+
+
+def _start(stack: ReliabilityStack) -> ReliabilityStack:
+    stack.prepare()
+    try:
+        stack.start()
+    except RuntimeError:
+        stack.stop()
+        stack.dump_logs()
+        raise
+    return stack
+
+
+def new_stack(
+    var: Path,
+    *,
+    profile: Profile = "sqlite",
+    proxy: FaultProxy | None = None,
+    workers: int = 2,
+    extra_env: dict[str, str] | None = None,
+) -> ReliabilityStack:
+    stack = ReliabilityStack(
+        var=var,
+        portal_port=free_port(),
+        planapi_port=free_port(),
+        simulator_port=free_port(),
+        workers=workers,
+        extra_env={"SIMULATOR_TEST_MODE": "1", **(extra_env or {})},
+        proxy=proxy,
+    )
+    if profile == "postgres+redis":
+        server = postgres_url()
+        suffix = uuid.uuid4().hex[:8]
+        stack.plan_db_url = create_database(server, f"rel_plan_{suffix}")
+        stack.portal_db_url = create_database(server, f"rel_portal_{suffix}")
+        stack.redis_url = redis_url()
+    if proxy is not None:
+        proxy.upstream = stack.planapi_url
+    return _start(stack)
+
+
+# --- PostgreSQL and Redis --------------------------------------------------------------------
+
+_services: dict[str, str] = {}
+_REDIS_PORT = str(free_port())
+
+
+def _script(name: str, *args: str) -> str:
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / name), *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+
+def postgres_url() -> str:
+    """The test PostgreSQL server (scripts/postgres.sh; test.sh passes its URL along)."""
+    if "postgres" not in _services:
+        _services["postgres"] = os.environ.get("RELIABILITY_POSTGRES_URL") or _script(
+            "postgres.sh", "start"
+        )
+    return _services["postgres"]
+
+
+def redis_url() -> str:
+    if "redis" not in _services:
+        _services["redis"] = os.environ.get("RELIABILITY_REDIS_URL") or _script(
+            "redis.sh", "start", _REDIS_PORT
+        )
+    return _services["redis"]
+
+
+def create_database(server_url: str, name: str) -> str:
+    engine = create_engine(f"{server_url}/postgres", isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return f"{server_url}/{name}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_services() -> Iterator[None]:
+    yield
+    if "postgres" in _services and not os.environ.get("RELIABILITY_POSTGRES_URL"):
+        _script("postgres.sh", "stop")
+    if "redis" in _services and not os.environ.get("RELIABILITY_REDIS_URL"):
+        _script("redis.sh", "stop", _REDIS_PORT)
+
+
+# --- the fault proxy -------------------------------------------------------------------------
+
+Mode = Literal["pass", "down", "slow", "error", "malformed"]
+
+
+class FaultProxy:
+    """A reverse proxy in front of the real plan API that misbehaves on demand.
+
+    Modes: `pass` forwards; `down` closes the listening socket (connection refused);
+    `slow` waits `delay` seconds before forwarding; `error` answers 500 with a problem;
+    `malformed` answers 200 with broken JSON.
+    """
+
+    def __init__(self, delay: float = 6.0) -> None:
+        self.port = free_port()
+        self.upstream = ""
+        self.mode: Mode = "pass"
+        self.delay = delay
+        self._server: ThreadingHTTPServer | None = None
+        self._connections: set[socket.socket] = set()
+        self._http = httpx.Client(timeout=30.0)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def set(self, mode: Mode) -> None:
+        if mode == "down":
+            self._stop()
+        elif self._server is None:
+            self._start()
+        self.mode = mode
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                proxy._connections.add(self.connection)
+
+            def finish(self) -> None:
+                proxy._connections.discard(self.connection)
+                # The portal may have given up waiting (slow mode): nothing to tell it then.
+                with contextlib.suppress(OSError):
+                    super().finish()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _answer(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                mode = proxy.mode
+                if mode == "error":
+                    self._answer(
+                        500,
+                        b'{"type":"about:blank","title":"Internal Server Error","status":500,'
+                        b'"detail":"Traceback (most recent call last): psycopg.OperationalError"}',
+                        "application/problem+json",
+                    )
+                    return
+                if mode == "malformed":
+                    self._answer(200, b'{"items": [{"id": "p-', "application/json")
+                    return
+                if mode == "slow":
+                    time.sleep(proxy.delay)
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("host", "content-length", "connection")
+                }
+                upstream = proxy._http.request(
+                    self.command, proxy.upstream + self.path, headers=headers, content=body
+                )
+                try:
+                    self._answer(
+                        upstream.status_code,
+                        upstream.content,
+                        upstream.headers.get("content-type", "application/json"),
+                    )
+                except OSError:  # the portal gave up waiting (slow mode)
+                    self.close_connection = True
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
+
+        return Handler
+
+    def _start(self) -> None:
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self._server = server
+
+    def _stop(self) -> None:
+        """Refuse new connections and cut the kept-alive ones, like a stopped server."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        for connection in list(self._connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._stop()
+        self._http.close()
+
+
+# --- citizens --------------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def session_cookie(client: httpx.Client) -> str:
+    return next(str(c.value) for c in client.cookies.jar if c.name == "mo_session")
+
+
+# --- answering a questionnaire through the portal's forms ------------------------------------
+
+
+class Unavailable(Exception):
+    """The portal could not take the step now (plan API down, portal restarting): retry."""
+
+
+def _form_fields(html: str, form_selector: str, rng: random.Random | None) -> dict[str, str]:
+    form = BeautifulSoup(html, "html.parser").select_one(form_selector)
+    assert form is not None, f"no {form_selector} in the page"
+    fields: dict[str, str] = {}
+    radios: dict[str, list[str]] = {}
+    for tag in form.select("input[name]"):
+        name, value = str(tag["name"]), str(tag.get("value", ""))
+        if tag.get("type") == "radio":
+            radios.setdefault(name, []).append(value)
+        else:
+            fields[name] = value
+    for name, values in radios.items():
+        fields[name] = (rng or random.Random(0)).choice(values)
+    return fields
+
+
+def _step(response: httpx.Response, expected: int = 200) -> httpx.Response:
+    if response.status_code == 503:
+        raise Unavailable(response.url)
+    assert response.status_code == expected, (response.status_code, response.url)
+    return response
+
+
+@dataclass
+class Sent:
+    form_key: str
+    queued: bool
+
+
+def answer_questionnaire(client: httpx.Client, instrument_id: str, rng: random.Random) -> Sent:
+    """Answer (random choices), see the summary and send it: the citizen's three steps."""
+    return send_summary(client, instrument_id, fill_in(client, instrument_id, rng))
+
+
+def fill_in(client: httpx.Client, instrument_id: str, rng: random.Random) -> dict[str, str]:
+    """The first two steps: the form, answered at random, then its summary's fields.
+
+    Raises `Unavailable` (or an httpx transport error) when a step could not be taken now.
+    """
+    path = f"/saadan-gaar-det/{instrument_id}"
+    fields = _form_fields(_step(client.get(f"{path}/besvar")).text, "form.questionnaire", rng)
+    fields["action"] = "review"
+    summary = _step(client.post(f"{path}/besvar", data=fields))
+    return _form_fields(summary.text, 'form[action$="/send"]', None)
+
+
+def send_summary(client: httpx.Client, instrument_id: str, fields: dict[str, str]) -> Sent:
+    """Send the summary's form; sending the same fields again is always safe (one record)."""
+    receipt = _step(client.post(f"/saadan-gaar-det/{instrument_id}/send", data=fields))
+    assert "/kvittering/" in receipt.url.path, receipt.url
+    return Sent(fields["form_key"], queued="alert-success" not in receipt.text)
