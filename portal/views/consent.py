@@ -1,7 +1,536 @@
-"""The consent pages (see the issue that owns them)."""
+"""Samtykke: see, give, withdraw and renew the consent that lets departments share
+information, with a receipt for every change and the history of changes.
+
+Every change goes through the outbox with an idempotency key made from a form key that
+is created when the confirming form is rendered (a hidden field). A double click, or
+going back and sending the same form again, reaches the plan API with the same key and
+records one change. If the browser fetches a fresh form (pages are `no-store`), the new
+key is caught here instead: departments already covered are not granted again, a
+consent that was just renewed is not renewed again, and the plan API refuses a second
+withdrawal of the same departments (409).
+
+Only the person themself or a parent with custody may change a consent; a caseworker
+preview and a power of attorney see the page with every action disabled and are
+refused with 403 on every change view.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from auth.access import access
+from portal import outbox, waiting
+from portal.clients.base import (
+    Caller,
+    PlanAPIForbidden,
+    PlanAPINotFound,
+    PlanAPIRejected,
+    PlanAPIUnavailable,
+)
+from portal.clients.consents import Consent, ConsentsClient, ConsentText
+from portal.extensions import db
+from portal.i18n import TZ, short_date
+from portal.models import OutboxMessage
+from portal.views.overview import current_caller, load_plan
+from portal.views.plan import DEPARTMENTS
 
 bp = Blueprint("consent", __name__)
+
+KIND_GRANT = "consent.grant"
+KIND_WITHDRAW = "consent.withdraw"
+KIND_RENEW = "consent.renew"
+KINDS = (KIND_GRANT, KIND_WITHDRAW, KIND_RENEW)
+FORM_KEY_LENGTH = 32
+VALID_MONTHS = 12
+RENEW_WITHIN_DAYS = 30
+
+# Sent to the plan API in Danish (the municipality's record); shown in the reader's language.
+PURPOSE = _l("To make and follow one joint plan for the holistic intervention.")
+INFORMATION = {
+    "employment": _l("Information about job, education, internships and benefits"),
+    "social": _l("Information about support in everyday life, such as bostøtte, and housing"),
+    "children_family": _l("Information about the case in Children and family"),
+    "youth_education": _l("Information about the education plan and guidance"),
+    "health": _l("Information about treatment and courses in the municipality's health services"),
+    "school": _l("Information about schooling and absence"),
+    "elderly": _l("Information about help and care at home"),
+    "daycare": _l("Information about the child's daycare"),
+}
+EVENT_LABELS = {
+    "granted": _l("Consent given"),
+    "withdrawn": _l("Consent withdrawn"),
+    "department_withdrawn": _l("Withdrawn for some departments"),
+    "renewed": _l("Consent renewed"),
+    "expired": _l("Consent expired"),
+}
+
+
+# --- who is asking -------------------------------------------------------------------
+
+
+def _acting() -> Any:
+    acting = g.get("acting")
+    if acting is None:
+        abort(403)
+    return acting
+
+
+def may_change(acting: Any) -> bool:
+    """Consent is given or withdrawn by the person or by a parent with custody."""
+    return acting is not None and not acting.read_only and acting.basis in ("self", "custody")
+
+
+def _require_change() -> None:
+    if not may_change(_acting()):
+        abort(403)
+
+
+def _person_id() -> str:
+    return str(_acting().subject_id)
+
+
+def _client(caller: Caller | None = None) -> ConsentsClient:
+    return ConsentsClient(caller or current_caller())
+
+
+def new_form_key() -> str:
+    return secrets.token_hex(FORM_KEY_LENGTH // 2)
+
+
+def _form_key(value: str | None) -> str | None:
+    if value and len(value) == FORM_KEY_LENGTH and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
+
+
+def _idempotency_key(form_key: str) -> str:
+    # Bound to the person and the actor: a form key can never touch someone else's change.
+    return f"consent:{_person_id()}:{_acting().actor_id}:{form_key}"
+
+
+def _departments(values: Iterable[str]) -> list[str]:
+    """Known department codes, in the usual order, each once."""
+    chosen = set(values)
+    return [d for d in DEPARTMENTS if d in chosen]
+
+
+def _consent_or_404(consent_id: str) -> Consent:
+    # Always the acting person's id in the path: an id of someone else's consent is a 404.
+    try:
+        return _client().get_consent(_person_id(), consent_id)
+    except PlanAPINotFound:
+        abort(404)
+    except PlanAPIForbidden:
+        abort(403)
+
+
+def _consents() -> list[Consent]:
+    try:
+        return _client().list_consents(_person_id())
+    except PlanAPIForbidden:
+        abort(403)
+    except PlanAPINotFound:
+        abort(404)
+
+
+def _covered(consents: list[Consent]) -> set[str]:
+    return {s.department for c in consents for s in c.active_scopes}
+
+
+def _pending() -> list[OutboxMessage]:
+    return [m for m in outbox.pending_for(_person_id()) if m.kind in KINDS]
+
+
+def _consent_id_of(message: OutboxMessage) -> str | None:
+    """The consent a withdrawal or renewal is for, read from its path."""
+    if message.kind == KIND_GRANT:
+        return None
+    return message.path.rstrip("/").split("/")[-2]
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; the outbox stores UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@bp.app_template_global()
+def consent_event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, kind))
+
+
+@bp.app_template_global()
+def consent_information(department: str) -> str:
+    return str(INFORMATION.get(department, ""))
+
+
+def _text_paragraphs(text: ConsentText) -> list[str]:
+    body = text.body.in_language(str(get_locale()))
+    return [p.strip() for p in body.split("\n\n") if p.strip()]
+
+
+# --- the overview's waiting list -----------------------------------------------------
+
+
+@waiting.register
+def expiring_consents(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
+    """An active consent that runs out within 30 days: renew it in one step."""
+    if not may_change(g.get("acting")):
+        return []
+    renewing = {_consent_id_of(m) for m in outbox.pending_for(person_id) if m.kind == KIND_RENEW}
+    items = []
+    for consent in ConsentsClient(caller).list_consents(person_id):
+        if not consent.expires_within(RENEW_WITHIN_DAYS) or consent.id in renewing:
+            continue
+        items.append(
+            waiting.WaitingItem(
+                kind="consent",
+                title=_("Renew your consent"),
+                detail=_(
+                    "Your consent to share information ends %(date)s. Renewing takes one step.",
+                    date=_local_date_text(consent.expires_at),
+                ),
+                url=url_for("consent.renew", consent_id=consent.id),
+                due=_local_date(consent.expires_at),
+                urgency="soon",
+            )
+        )
+    return items
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(TZ).date()
+
+
+@bp.app_template_filter("consent_date")
+def _local_date_text(moment: datetime) -> str:
+    """The day in Copenhagen (short_date alone would take the UTC day of a datetime)."""
+    return short_date(_local_date(moment))
+
+
+# --- the page ------------------------------------------------------------------------
+
+
+@bp.get("/samtykke")
+@access("citizen")
+def index() -> ResponseReturnValue:
+    acting = _acting()
+    if may_change(acting):
+        try:
+            outbox.deliver_pending(_person_id(), limit=10)
+        except Exception:  # delivering here is only a bonus; the deliverer process retries
+            db.session.rollback()
+    consents = _consents()
+    active = [c for c in consents if c.active]
+    history = sorted(
+        ((event, consent) for consent in consents for event in consent.history),
+        key=lambda pair: pair[0].at,
+        reverse=True,
+    )
+    return render_template(
+        "pages/consent/index.html",
+        active=active,
+        earlier=[c for c in consents if not c.active],
+        history=history,
+        pending=_pending(),
+        consent_id_of=_consent_id_of,
+        may_change=may_change(acting),
+        renew_within=RENEW_WITHIN_DAYS,
+    )
+
+
+# --- give: explanation → scope → summary → receipt -----------------------------------
+
+
+@dataclass
+class GiveForm:
+    form_key: str
+    text_version: str
+    departments: list[str]
+
+
+def _offered(consents: list[Consent]) -> list[str]:
+    """The departments of the person's plan (or all) that no active consent covers yet."""
+    caller, person_id = current_caller(), _person_id()
+    try:
+        plan = load_plan(caller, person_id)
+    except (PlanAPINotFound, PlanAPIForbidden):
+        plan = None
+    listed = _departments(plan.departments) if plan and plan.departments else list(DEPARTMENTS)
+    covered = _covered(consents)
+    return [d for d in listed if d not in covered]
+
+
+def _give_page(
+    step: str, text: ConsentText, offered: list[str], form: GiveForm, errors: dict[str, str]
+) -> str:
+    return render_template(
+        "pages/consent/give.html",
+        step=step,
+        text=text,
+        paragraphs=_text_paragraphs(text),
+        choices=[(d, str(INFORMATION[d])) for d in offered],
+        form=form,
+        errors=errors,
+        valid_months=VALID_MONTHS,
+        purpose=PURPOSE,
+    )
+
+
+@bp.get("/samtykke/giv")
+@access("citizen_write")
+def give() -> ResponseReturnValue:
+    """Step 1: what consent means, in plain words, on the text version that will be recorded."""
+    _require_change()
+    offered = _offered(_consents())
+    if not offered:
+        flash(_("You have already given consent for every department in your plan."), "info")
+        return redirect(url_for("consent.index"), 303)
+    text = _client().get_current_text()
+    form = GiveForm(form_key="", text_version=text.version, departments=[])
+    return _give_page("explain", text, offered, form, {})
+
+
+def _text_or_404(version: str) -> ConsentText:
+    if not version or len(version) > 32:
+        abort(404)
+    try:
+        return _client().get_text(version)
+    except PlanAPINotFound:
+        abort(404)
+
+
+@bp.route("/samtykke/giv/omfang", methods=["GET", "POST"])
+@access("citizen_write")
+def give_scope() -> ResponseReturnValue:
+    """Step 2 (GET, or POST to change the choice) and on to step 3, the summary (POST)."""
+    _require_change()
+    source = request.form if request.method == "POST" else request.args
+    text = _text_or_404(source.get("text_version", ""))
+    offered = _offered(_consents())
+    chosen = [d for d in _departments(source.getlist("department")) if d in offered]
+    if request.method == "GET":
+        chosen = chosen or list(offered)  # every department is explained; untick to leave out
+    form = GiveForm(
+        form_key=_form_key(source.get("form_key")) or new_form_key(),
+        text_version=text.version,
+        departments=chosen,
+    )
+    if request.method == "GET" or "edit" in request.form:
+        return _give_page("scope", text, offered, form, {})
+    if not chosen:
+        errors = {"department": _("Choose at least one department.")}
+        return _give_page("scope", text, offered, form, errors), 400
+    return _give_page("summary", text, offered, form, {})
+
+
+@bp.post("/samtykke/giv/send")
+@access("citizen_write")
+def give_send() -> ResponseReturnValue:
+    """Confirm: send through the outbox. Works while the plan API is down (then queued)."""
+    _require_change()
+    form_key = _form_key(request.form.get("form_key"))
+    text_version = request.form.get("text_version", "")[:32]
+    departments = _departments(request.form.getlist("department"))
+    if form_key is None or not text_version or not departments:
+        abort(400)
+    key = _idempotency_key(form_key)
+    if outbox.status_of(key) in ("pending", "delivered"):
+        return redirect(url_for("consent.receipt", form_key=form_key), 303)
+    if any(m.kind == KIND_GRANT for m in _pending()):
+        flash(_("Your consent is already registered and will be delivered."), "info")
+        return redirect(url_for("consent.index"), 303)
+    try:
+        covered = _covered(_client().list_consents(_person_id()))
+    except PlanAPIUnavailable:
+        covered = set()  # checked again by the plan API's idempotency key when delivered
+    if covered.intersection(departments):
+        flash(_("You have already given consent for these departments."), "info")
+        return redirect(url_for("consent.index"), 303)
+    with force_locale("da"):
+        payload = ConsentsClient.grant_payload(
+            text_version,
+            str(PURPOSE),
+            [(d, str(INFORMATION[d])) for d in departments],
+            VALID_MONTHS,
+        )
+    return _submit(KIND_GRANT, ConsentsClient.grant_path(_person_id()), payload, form_key)
+
+
+def _submit(kind: str, path: str, payload: dict[str, Any], form_key: str) -> ResponseReturnValue:
+    try:
+        outbox.submit(
+            kind=kind,
+            caller=current_caller(),
+            person_id=_person_id(),
+            path=path,
+            payload=payload,
+            idempotency_key=_idempotency_key(form_key),
+        )
+    except PlanAPINotFound:
+        abort(404)
+    except PlanAPIForbidden:
+        abort(403)
+    except PlanAPIRejected as refused:
+        if refused.status == 409:
+            flash(_("This change has already been made. See your consent below."), "info")
+        else:
+            flash(_("The change could not be made. Please try again."), "error")
+        return redirect(url_for("consent.index"), 303)
+    return redirect(url_for("consent.receipt", form_key=form_key), 303)
+
+
+# --- withdraw: (choose) → confirm → receipt ------------------------------------------
+
+
+def _withdraw_page(
+    consent: Consent, step: str, chosen: list[str], form_key: str, errors: dict[str, str]
+) -> str:
+    return render_template(
+        "pages/consent/withdraw.html",
+        consent=consent,
+        step=step,
+        chosen=chosen,
+        form_key=form_key,
+        errors=errors,
+        choices=[(s.department, s.information) for s in consent.active_scopes],
+        everything=set(chosen) == {s.department for s in consent.active_scopes},
+    )
+
+
+def _withdrawable(consent_id: str) -> Consent:
+    consent = _consent_or_404(consent_id)
+    if not consent.active_scopes:
+        flash(_("This consent is no longer active, so there is nothing to withdraw."), "info")
+        abort(redirect(url_for("consent.index"), 303))
+    return consent
+
+
+@bp.get("/samtykke/<string:consent_id>/traek-tilbage")
+@access("citizen_write")
+def withdraw(consent_id: str) -> ResponseReturnValue:
+    """The confirm step for the departments asked for (all if none); ?vaelg=1 to choose."""
+    _require_change()
+    consent = _withdrawable(consent_id)
+    held = [s.department for s in consent.active_scopes]
+    asked = [d for d in _departments(request.args.getlist("afdeling")) if d in held]
+    if request.args.get("vaelg"):
+        return _withdraw_page(consent, "choose", asked or held, new_form_key(), {})
+    return _withdraw_page(consent, "confirm", asked or held, new_form_key(), {})
+
+
+@bp.post("/samtykke/<string:consent_id>/traek-tilbage")
+@access("citizen_write")
+def withdraw_choose(consent_id: str) -> ResponseReturnValue:
+    _require_change()
+    consent = _withdrawable(consent_id)
+    held = [s.department for s in consent.active_scopes]
+    chosen = [d for d in _departments(request.form.getlist("department")) if d in held]
+    form_key = _form_key(request.form.get("form_key")) or new_form_key()
+    if not chosen:
+        errors = {"department": _("Choose at least one department.")}
+        return _withdraw_page(consent, "choose", chosen, form_key, errors), 400
+    return _withdraw_page(consent, "confirm", chosen, form_key, {})
+
+
+@bp.post("/samtykke/<string:consent_id>/traek-tilbage/send")
+@access("citizen_write")
+def withdraw_send(consent_id: str) -> ResponseReturnValue:
+    """Sends without reading first, so a withdrawal is never lost to a down plan API."""
+    _require_change()
+    form_key = _form_key(request.form.get("form_key"))
+    departments = _departments(request.form.getlist("department"))
+    if form_key is None or not departments:
+        abort(400)
+    if outbox.status_of(_idempotency_key(form_key)) in ("pending", "delivered"):
+        return redirect(url_for("consent.receipt", form_key=form_key), 303)
+    path = ConsentsClient.withdrawal_path(_person_id(), consent_id)
+    return _submit(KIND_WITHDRAW, path, ConsentsClient.withdrawal_payload(departments), form_key)
+
+
+# --- renew: one step from the overview -----------------------------------------------
+
+
+@bp.get("/samtykke/<string:consent_id>/forny")
+@access("citizen_write")
+def renew(consent_id: str) -> ResponseReturnValue:
+    _require_change()
+    consent = _consent_or_404(consent_id)
+    if consent.status == "withdrawn":
+        flash(_("A withdrawn consent cannot be renewed. You can give a new consent."), "info")
+        return redirect(url_for("consent.index"), 303)
+    return render_template(
+        "pages/consent/renew.html",
+        consent=consent,
+        form_key=new_form_key(),
+        valid_months=VALID_MONTHS,
+        due=consent.status == "expired" or consent.expires_within(RENEW_WITHIN_DAYS),
+    )
+
+
+@bp.post("/samtykke/<string:consent_id>/forny")
+@access("citizen_write")
+def renew_send(consent_id: str) -> ResponseReturnValue:
+    _require_change()
+    form_key = _form_key(request.form.get("form_key"))
+    if form_key is None:
+        abort(400)
+    if outbox.status_of(_idempotency_key(form_key)) in ("pending", "delivered"):
+        return redirect(url_for("consent.receipt", form_key=form_key), 303)
+    for message in _pending():
+        if message.kind == KIND_RENEW and _consent_id_of(message) == consent_id:
+            flash(_("Your renewal is already registered and will be delivered."), "info")
+            return redirect(url_for("consent.index"), 303)
+    path = ConsentsClient.renewal_path(_person_id(), consent_id)
+    return _submit(KIND_RENEW, path, ConsentsClient.renewal_payload(VALID_MONTHS), form_key)
+
+
+# --- the receipt ---------------------------------------------------------------------
+
+
+@bp.get("/samtykke/kvittering/<string:form_key>")
+@access("citizen")
+def receipt(form_key: str) -> ResponseReturnValue:
+    if _form_key(form_key) is None:
+        abort(404)
+    message = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == _idempotency_key(form_key),
+            OutboxMessage.person_id == _person_id(),
+        )
+    )
+    if message is None or message.status == "rejected" or message.kind not in KINDS:
+        abort(404)
+    consent: Consent | None = None
+    if message.status == "delivered" and message.response:
+        try:
+            consent = Consent.model_validate(message.response)
+        except ValueError:
+            consent = None
+    payload = message.payload
+    if message.kind == KIND_GRANT:
+        departments = [s["department"] for s in payload.get("scopes", [])]
+    elif message.kind == KIND_WITHDRAW:
+        departments = list(payload.get("departments", []))
+    else:
+        departments = [s.department for s in consent.active_scopes] if consent else []
+    return render_template(
+        "pages/consent/receipt.html",
+        kind=message.kind.removeprefix("consent."),
+        delivered=message.status == "delivered",
+        registered_at=_aware(message.created_at),
+        departments=departments,
+        text_version=consent.text.version if consent else payload.get("text_version"),
+        consent=consent,
+        valid_months=VALID_MONTHS,
+    )
