@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from portal.clients.base import APIModel, PlanAPIClient
@@ -61,6 +61,14 @@ class Appointment(APIModel):
     @property
     def open_change_request(self) -> ChangeRequest | None:
         return next((c for c in self.change_requests if c.status == "received"), None)
+
+    @property
+    def answered_change_request(self) -> ChangeRequest | None:
+        """The newest request the municipality has answered (when none is open)."""
+        answered = [c for c in self.change_requests if c.status in ("accepted", "declined")]
+        if self.open_change_request or not answered:
+            return None
+        return max(answered, key=lambda c: c.created_at or datetime.min.replace(tzinfo=UTC))
 
 
 class _AppointmentList(APIModel):

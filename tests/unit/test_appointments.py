@@ -16,14 +16,14 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import CalendarFeed, OutboxMessage
 from tests.unit import citizen_builders as b
-from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
+from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
 BASE = "/v1/persons/p-mette/appointments"
 
 
 @pytest.fixture(autouse=True)
 def mette(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    b.act_as(client)
+    SignIn(client)()
 
 
 def serve_list(fake: FakePlanAPI) -> None:
@@ -204,7 +204,7 @@ def test_move_request_while_plan_api_down_is_queued_and_told_honestly(
 def test_read_only_preview_cannot_ask_to_move(
     client: FlaskClient, fake_planapi: FakePlanAPI, pages: PageChecker
 ) -> None:
-    b.act_as(client, read_only=True)
+    SignIn(client)(caseworker=("cw-lene", "Lene Bach"))
     serve_list(fake_planapi)
     soup = pages.get("/aftaler")
     assert not soup.select("a[href$='/flyt']")
@@ -241,7 +241,7 @@ def test_calendar_feed_is_secret_hashed_and_revocable(
 
 
 def test_feed_only_for_own_data(client: FlaskClient) -> None:
-    b.act_as(client, person_id="p-emma", name="Emma", basis="custody")
+    SignIn(client)("p-emma", "Emma", basis="custody", actor=("p-anders", "Anders Kjær Poulsen"))
     assert client.get("/aftaler/kalender").status_code == 403
 
 
@@ -269,3 +269,27 @@ def test_move_form_steps_as_htmx_fragments(
     assert 'value="Tandlæge"' in edit.get_data(as_text=True) or ">Tandlæge<" in edit.get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "text"),
+    [("accepted", "was accepted"), ("declined", "could not be met"), ("received", "asked to move")],
+)
+def test_the_answer_to_a_move_request_is_shown(
+    fake_planapi: FakePlanAPI, pages: PageChecker, status: str, text: str
+) -> None:
+    request = {
+        "id": "cr-1",
+        "appointment_id": "ap-1",
+        "reason": "Jeg er syg",
+        "preferred_times": [],
+        "status": status,
+        "created_at": b.at(-1),
+        "created_by": "p-mette",
+    }
+    items = b.items(b.appointment(change_requests=[request]))
+    fake_planapi.on("GET", BASE, json={**items})
+    card = normalize(pages.get("/aftaler", headers={"Accept-Language": "en"}).text)
+    assert text in card
+    others = {"was accepted", "could not be met", "asked to move"} - {text}
+    assert not any(other in card for other in others)

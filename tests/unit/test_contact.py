@@ -6,14 +6,14 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.unit import citizen_builders as b
-from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
+from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
 URL = "/v1/persons/p-jonas/contacts"
 
 
 @pytest.fixture(autouse=True)
 def jonas(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    b.act_as(client, person_id="p-jonas", name="Jonas Holm Nielsen")
+    SignIn(client)("p-jonas", "Jonas Holm Nielsen")
 
 
 def test_primary_contact_first_then_the_others(

@@ -10,14 +10,14 @@ from flask.testing import FlaskClient
 from portal import waiting
 from portal.clients.base import Caller, PlanAPIUnavailable
 from tests.unit import citizen_builders as b
-from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
+from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
 BASE = "/v1/persons/p-mette"
 
 
 @pytest.fixture(autouse=True)
 def mette(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    b.act_as(client)
+    SignIn(client)()
     # Only this module's source (and those registered by other features at import) run;
     # keep the registry as it was after each test.
     monkeypatch.setattr(waiting, "_sources", [waiting_source_of_overview()])

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.unit import citizen_builders as b
-from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
+from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
 BASE = "/v1/persons/p-mette"
 SEVEN_DEPARTMENTS = (
@@ -24,7 +24,7 @@ SEVEN_DEPARTMENTS = (
 
 @pytest.fixture(autouse=True)
 def mette(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    b.act_as(client)
+    SignIn(client)()
 
 
 def serve(fake: FakePlanAPI, **parts: Any) -> None:
