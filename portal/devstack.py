@@ -170,6 +170,14 @@ class Stack:
                 f"{self.portal_url}/healthz",
                 logs / "portal.log",
             ),
+            # Delivers what citizens sent while the plan API was down (portal/outbox.py).
+            "outbox": Server(
+                "outbox deliverer",
+                [str(BIN / "flask"), "--app", "portal", "outbox", "run", "--interval", "1"],
+                env,
+                None,
+                logs / "outbox.log",
+            ),
         }
 
     def prepare(self) -> None:
