@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import httpx
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
@@ -94,7 +94,10 @@ def _load_acting() -> None:
             g.session_timed_out = True
         elif time.time() - float(data.get("last_seen", 0)) > TOUCH_EVERY:
             auth_session.touch()
-    g.acting = build_acting()
+    acting = build_acting()
+    # A session that names a person without a basis for them shows nobody (not even the
+    # name in the banner); the access checks then refuse every citizen page.
+    g.acting = acting if acting is None or basis_still_holds(acting) else None
 
 
 def _to_login(caseworker: bool = False) -> ResponseReturnValue:
@@ -122,10 +125,47 @@ def _check_citizen(write: bool) -> ResponseReturnValue | None:
     if acting.pending_choice:
         return redirect(url_for("auth.choose_person", next=request.full_path.rstrip("?")))
     if not basis_still_holds(acting):
+        g.acting = None  # the refusal page must not name a person this actor may not see
         abort(403)
     if write and acting.read_only:
         abort(403)
+    missing = [s for s in required_scopes(request.endpoint) if not acting.covers(s)]
+    if missing:
+        return render_template("pages/auth/outside_scope.html"), 403
     return None
+
+
+# What each citizen page reads from the plan API. A power of attorney covers only its own
+# scope: a page it does not cover is refused here with a clear page, before any plan-API
+# call (the plan API refuses again). A blueprint's entry holds for all its endpoints.
+EVERY_READ_SCOPE = (
+    "plan:read",
+    "cases:read",
+    "appointments:read",
+    "contacts:read",
+    "consents:read",
+    "questionnaires:read",
+    "access-log:read",
+)
+PAGE_SCOPES: dict[str, tuple[str, ...]] = {
+    "overview": ("plan:read",),
+    "plan": ("plan:read",),
+    "appointments": ("appointments:read",),
+    "contact": ("contacts:read",),
+    "consent": ("consents:read",),
+    "progress": ("questionnaires:read",),
+    "mydata": ("access-log:read",),
+    "mydata.export": EVERY_READ_SCOPE,
+    "mydata.export_json": EVERY_READ_SCOPE,
+}
+
+
+def required_scopes(endpoint: str | None) -> tuple[str, ...]:
+    if not endpoint:
+        return ()
+    if endpoint in PAGE_SCOPES:
+        return PAGE_SCOPES[endpoint]
+    return PAGE_SCOPES.get(endpoint.partition(".")[0], ())
 
 
 def _check_caseworker() -> ResponseReturnValue | None:

@@ -49,6 +49,14 @@ class ActingAs:
     def is_self(self) -> bool:
         return self.basis == "self"
 
+    def covers(self, scope: str) -> bool:
+        """Whether this basis lets the actor read or do `scope` (e.g. "contacts:read").
+
+        Self, custody and a preview cover every scope (a preview is refused writes
+        elsewhere); a power of attorney covers the scope it was given.
+        """
+        return self.basis != "power_of_attorney" or scope in self.scope
+
     def caller(self) -> Caller:
         return Caller(
             actor_id=self.actor_id,

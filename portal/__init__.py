@@ -24,6 +24,7 @@ NAV_ITEMS = (
     ("contact.index", _l("Contact")),
     ("consent.index", _l("Consent")),
     ("progress.index", _l("How it is going")),
+    ("mydata.access_log", _l("Who has seen my data")),
 )
 
 
@@ -86,7 +87,7 @@ def _configure_jinja(app: Flask) -> None:
         return {
             "acting": g.get("acting"),
             "has_endpoint": endpoints.__contains__,
-            "nav_items": [(e, label) for e, label in NAV_ITEMS if e in endpoints],
+            "nav_items": [(e, label) for e, label in NAV_ITEMS if e in endpoints and _covered(e)],
             "current_locale": str(get_locale()),
             "authority": {
                 "name": current_app.config["AUTHORITY_NAME"],
@@ -95,6 +96,14 @@ def _configure_jinja(app: Flask) -> None:
             },
             "is_htmx": request.headers.get("HX-Request") == "true",
         }
+
+
+def _covered(endpoint: str) -> bool:
+    """A menu entry shows only when the acting basis covers the page (power of attorney)."""
+    from auth.guards import required_scopes
+
+    acting = g.get("acting")
+    return acting is None or all(acting.covers(s) for s in required_scopes(endpoint))
 
 
 def _register_blueprints(app: Flask) -> None:

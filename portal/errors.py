@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.clients.base import PlanAPIUnavailable
+from portal.clients.base import PlanAPIForbidden, PlanAPINotFound, PlanAPIUnavailable
 
 
 def init_app(app: Flask) -> None:
@@ -31,6 +31,18 @@ def init_app(app: Flask) -> None:
     def planapi_down(error: PlanAPIUnavailable) -> ResponseReturnValue:
         app.logger.warning("plan API unavailable: %s", error)
         return render_template("pages/errors/planapi.html"), 503
+
+    @app.errorhandler(PlanAPINotFound)
+    def planapi_not_found(error: PlanAPINotFound) -> ResponseReturnValue:
+        return render_template("pages/errors/404.html", code=404), 404
+
+    @app.errorhandler(PlanAPIForbidden)
+    def planapi_refused(error: PlanAPIForbidden) -> ResponseReturnValue:
+        # The plan API re-checks the basis (custody ends at 18, a power of attorney runs
+        # out): its refusal is a refusal here, with no name of the person on the page.
+        app.logger.warning("plan API refused: %s", error)
+        g.acting = None
+        return render_template("pages/errors/403.html", code=403), 403
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:

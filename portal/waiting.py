@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from portal.clients.base import Caller, PlanAPIUnavailable
+from portal.clients.base import Caller, PlanAPIForbidden, PlanAPIUnavailable
 
 Urgency = Literal["overdue", "soon", "normal"]
 
@@ -72,5 +72,7 @@ def collect(caller: Caller, person_id: str) -> tuple[list[WaitingItem], bool]:
             items.extend(source(caller, person_id))
         except PlanAPIUnavailable:
             failed = True
+        except PlanAPIForbidden:  # outside a power of attorney's scope: nothing to show
+            continue
     items.sort(key=lambda i: (_URGENCY_ORDER[i.urgency], i.due is None, i.due or date.max))
     return items, failed

@@ -1,7 +1,269 @@
-"""The mydata pages (see the issue that owns them)."""
+"""Who has seen my data (like sundhed.dk's Min Log) and My data (GDPR art. 15 / aktindsigt).
+
+The log is the plan API's access log of the person: every read and change, by whom, on
+what basis, newest first, filtered and paged by the plan API. The export gathers everything
+the portal shows about the person, as a printable HTML document and as JSON; the export
+itself is written to the log.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from auth.access import access
+from auth.session import ActingAs
+from portal.clients.access_log import ACTOR_KINDS, AccessLogClient, AccessLogEntry
+from portal.clients.appointments import Appointment, AppointmentsClient
+from portal.clients.base import APIModel, PlanAPINotFound
+from portal.clients.consents import Consent, ConsentsClient
+from portal.clients.contacts import Contact, ContactsClient
+from portal.clients.plan import Case, Plan, PlanClient
+from portal.clients.questionnaires import QuestionnaireResponse, QuestionnairesClient, Score
+from portal.i18n import TZ
+from portal.views.overview import current_caller
 
 bp = Blueprint("mydata", __name__)
+
+PAGE_SIZE = 20
+
+ACTIONS = {
+    "read": _l("looked at"),
+    "preview": _l("looked at, in a caseworker preview,"),
+    "change": _l("changed"),
+    "export": _l("downloaded"),
+}
+AREAS = {
+    "person": _l("name and age"),
+    "plan": _l("the plan"),
+    "cases": _l("cases"),
+    "appointments": _l("appointments"),
+    "contacts": _l("contacts"),
+    "consents": _l("consents"),
+    "questionnaires": _l("questionnaires and answers"),
+    "scores": _l("questionnaire results"),
+    "relations": _l("custody and powers of attorney"),
+    "representations": _l("whom they may act for"),
+    "access-log": _l("this log"),
+    "export": _l("all data (download)"),
+}
+BASES = {
+    "self": _l("Own data"),
+    "custody": _l("Custody (parent of a child under 18)"),
+    "power_of_attorney": _l("Power of attorney"),
+    "caseworker_preview": _l("Caseworker preview"),
+    "system": _l("Automatic processing"),
+}
+KIND_FILTER = {
+    "citizen": _l("The person themself"),
+    "guardian": _l("Parents with custody"),
+    "representative": _l("Holders of a power of attorney"),
+    "caseworker": _l("Caseworkers"),
+    "system": _l("Automatic processing"),
+}
+
+
+def who_label(entry: AccessLogEntry, acting: ActingAs) -> str:
+    """The actor's role as the reader of the log sees it: "you", "your parent", ..."""
+    own = acting.is_self
+    if entry.actor.id == acting.actor_id and acting.actor_role == "citizen":
+        return _("you yourself")
+    kind = entry.actor.kind
+    if kind == "citizen":
+        return _("you yourself") if own else _("the person themself")
+    if kind == "guardian":
+        return _("your parent") if own else _("parent with custody")
+    if kind == "caseworker":
+        return _("your caseworker") if own else _("caseworker")
+    if kind == "representative":
+        return _("holds your power of attorney") if own else _("holds a power of attorney")
+    return _("automatic processing")
+
+
+@bp.app_template_global()
+def access_action(code: str) -> str:
+    return str(ACTIONS.get(code, code))
+
+
+@bp.app_template_global()
+def access_area(entry: AccessLogEntry) -> str:
+    return str(AREAS.get(entry.area, entry.area))
+
+
+@bp.app_template_global()
+def access_basis(code: str | None) -> str:
+    return str(BASES.get(code or "", code or ""))
+
+
+@dataclass
+class LogFilter:
+    kind: str = ""
+    since: date | None = None
+    until: date | None = None
+    page: int = 1
+    raw_since: str = ""
+    raw_until: str = ""
+
+    def args(self, **override: Any) -> dict[str, Any]:
+        values = {"hvem": self.kind, "fra": self.raw_since, "til": self.raw_until} | override
+        return {k: v for k, v in values.items() if v not in ("", None, 1)}
+
+
+def _parse_filter(errors: dict[str, str]) -> LogFilter:
+    kind = request.args.get("hvem", "")
+    found = LogFilter(kind=kind if kind in ACTOR_KINDS else "")
+    for name, field in (("fra", "since"), ("til", "until")):
+        raw = request.args.get(name, "").strip()[:20]
+        setattr(found, f"raw_{field}", raw)
+        if not raw:
+            continue
+        try:
+            setattr(found, field, date.fromisoformat(raw))
+        except ValueError:
+            errors[name] = _("Write the date as yyyy-mm-dd, for example 2025-03-01")
+    if found.since and found.until and found.since > found.until:
+        errors["til"] = _("The end date must be on or after the start date")
+        found.until = None
+    page = request.args.get("side", "1")
+    found.page = int(page) if page.isdigit() and 0 < int(page) <= 10000 else 1
+    return found
+
+
+@bp.get("/hvem-har-set-mine-oplysninger")
+@access("citizen")
+def access_log() -> ResponseReturnValue:
+    acting: ActingAs = g.acting
+    errors: dict[str, str] = {}
+    found = _parse_filter(errors)
+    result = AccessLogClient(current_caller()).list_access_log(
+        acting.subject_id,
+        actor_kind=found.kind or None,  # type: ignore[arg-type]
+        since=found.since,
+        until=found.until,
+        page=found.page,
+        page_size=PAGE_SIZE,
+    )
+    entries = [(e, who_label(e, acting)) for e in result.items]
+    pages = result.pages
+
+    def page_url(number: int) -> str:
+        return url_for("mydata.access_log", **found.args(side=number))
+
+    return (
+        render_template(
+            "pages/mydata/access_log.html",
+            entries=entries,
+            result=result,
+            found=found,
+            errors=errors,
+            kinds=KIND_FILTER,
+            page_urls=[(n, page_url(n)) for n in range(1, pages + 1)],
+            previous_url=page_url(found.page - 1) if found.page > 1 else None,
+            next_url=page_url(found.page + 1) if found.page < pages else None,
+        ),
+        400 if errors else 200,
+    )
+
+
+# --- my data (aktindsigt) -------------------------------------------------------------
+
+
+class Export(APIModel):
+    """Everything the portal shows about the person, as one document."""
+
+    generated_at: datetime
+    person: dict[str, Any]
+    plan: Plan | None
+    cases: list[Case]
+    appointments_upcoming: list[Appointment]
+    appointments_past: list[Appointment]
+    contacts: list[Contact]
+    consents: list[Consent]
+    questionnaire_responses: list[QuestionnaireResponse]
+    scores: list[Score]
+    access_log: list[AccessLogEntry]
+
+
+def gather(acting: ActingAs) -> Export:
+    """Read every part from the plan API; the reads themselves land in the access log."""
+    caller, person_id = current_caller(), acting.subject_id
+    plan = PlanClient(caller).get_plan(person_id)
+    try:
+        cases = PlanClient(caller).list_cases(person_id)
+    except PlanAPINotFound:
+        cases = []
+    appointments = AppointmentsClient(caller)
+    questionnaires = QuestionnairesClient(caller)
+    scores = questionnaires.list_scores(person_id)
+    instruments = dict.fromkeys(
+        [s.instrument_id for s in scores]
+        + [d.instrument_id for d in questionnaires.list_due(person_id)]
+    )
+    responses = [r for i in instruments for r in questionnaires.list_responses(person_id, i)]
+    AccessLogClient(caller).write_access_log(person_id, "export", "export")
+    return Export(
+        generated_at=datetime.now(TZ),
+        person={"id": person_id, "name": acting.subject_name, "age": acting.subject_age},
+        plan=plan,
+        cases=cases,
+        appointments_upcoming=appointments.list_appointments(person_id, "upcoming"),
+        appointments_past=appointments.list_appointments(person_id, "past"),
+        contacts=ContactsClient(caller).list_contacts(person_id),
+        consents=ConsentsClient(caller).list_consents(person_id),
+        questionnaire_responses=sorted(responses, key=lambda r: r.answered_at),
+        scores=scores,
+        access_log=AccessLogClient(caller).list_all(person_id),
+    )
+
+
+def _filename(acting: ActingAs, extension: str) -> str:
+    return f"mine-data-{acting.subject_id}-{datetime.now(TZ).date().isoformat()}.{extension}"
+
+
+@bp.get("/mine-data")
+@access("citizen")
+def index() -> ResponseReturnValue:
+    return render_template("pages/mydata/index.html")
+
+
+@bp.get("/mine-data/oplysninger")
+@access("citizen_write")
+def export() -> ResponseReturnValue:
+    """The readable document; `?hent=1` sends it as a file to keep."""
+    acting: ActingAs = g.acting
+    data = gather(acting)
+    response = Response(
+        render_template(
+            "pages/mydata/export.html",
+            data=data,
+            log=[(e, who_label(e, acting)) for e in data.access_log],
+        )
+    )
+    if request.args.get("hent") == "1":
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{_filename(acting, "html")}"'
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/mine-data/oplysninger.json")
+@access("citizen_write")
+def export_json() -> ResponseReturnValue:
+    acting: ActingAs = g.acting
+    body = json.dumps(gather(acting).model_dump(mode="json"), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename(acting, "json")}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -67,7 +67,9 @@ def load_cases(caller: Caller, person_id: str) -> list[Case]:
 @waiting.register
 def missing_statements(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
     """Statements (udtalelser) still missing in a case, e.g. an efterskole-support application."""
-    items = []
+    items: list[waiting.WaitingItem] = []
+    if not g.acting.covers("cases:read"):
+        return items
     for case in load_cases(caller, person_id):
         missing = case.missing
         if not missing or case.status in ("decided", "closed"):
@@ -109,7 +111,11 @@ def index() -> ResponseReturnValue:
     upcoming, appointments_failed = fetch(
         lambda: AppointmentsClient(caller).list_appointments(person_id)
     )
-    contacts, contacts_failed = fetch(lambda: ContactsClient(caller).list_contacts(person_id))
+    contacts, contacts_failed = (
+        fetch(lambda: ContactsClient(caller).list_contacts(person_id))
+        if g.acting.covers("contacts:read")
+        else ([], False)
+    )
     items: list[waiting.WaitingItem] = []
     waiting_failed = True
     if not g.get("planapi_failed"):

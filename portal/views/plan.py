@@ -86,7 +86,11 @@ def status_badge(code: str) -> str:
 def index() -> ResponseReturnValue:
     caller, person_id = current_caller(), g.acting.subject_id
     plan, failed = fetch(lambda: load_plan(caller, person_id))
-    cases, cases_failed = fetch(lambda: load_cases(caller, person_id)) if plan else ([], False)
+    cases, cases_failed = (
+        fetch(lambda: load_cases(caller, person_id))
+        if plan and g.acting.covers("cases:read")
+        else ([], False)
+    )
     return render_template(
         "pages/plan/index.html",
         plan=plan,
@@ -106,7 +110,11 @@ def fridge() -> ResponseReturnValue:
     primary: Contact | None = None
     if plan is not None:
         upcoming, _ = fetch(lambda: AppointmentsClient(caller).list_appointments(person_id))
-        contacts, _ = fetch(lambda: ContactsClient(caller).list_contacts(person_id))
+        contacts, _ = (
+            fetch(lambda: ContactsClient(caller).list_contacts(person_id))
+            if g.acting.covers("contacts:read")
+            else ([], False)
+        )
         primary = next((c for c in contacts or [] if c.is_primary), None)
     return render_template(
         "pages/plan/fridge.html",

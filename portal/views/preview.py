@@ -1,7 +1,112 @@
-"""The preview pages (see the issue that owns them)."""
+"""Caseworker preview: the caseload, a stated purpose, then the citizen's own pages read-only.
+
+The citizen pages are the same views and templates; `@access("citizen_write")` refuses
+every write in a preview with 403, and the plan API refuses and logs again. A request for a
+citizen outside the caseload is refused here *and* sent on to the plan API, whose refusal
+writes the attempt to that citizen's access log ("who has seen my data" shows it).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+import auth
+from auth.access import access
+from auth.session import auth_data
+from portal.clients.access_log import AccessLogClient
+from portal.clients.base import Caller, PlanAPIForbidden, PlanAPINotFound
+from portal.clients.persons import CaseloadEntry, PersonsClient
 
 bp = Blueprint("preview", __name__)
+
+PURPOSE_MAX = 300
+
+
+def _caseworker_id() -> str:
+    data = auth_data()
+    assert data is not None  # behind @access("caseworker")
+    return str(data["actor_id"])
+
+
+def _caseload_entry(person_id: str) -> CaseloadEntry | None:
+    caseworker_id = _caseworker_id()
+    caller = Caller(actor_id=caseworker_id, actor_role="caseworker", basis="caseworker_preview")
+    caseload = PersonsClient(caller=caller).get_caseload(caseworker_id)
+    return next((e for e in caseload.items if e.person.id == person_id), None)
+
+
+def _refuse_outside_caseload(person_id: str, purpose: str) -> ResponseReturnValue:
+    """Refuse, and let the plan API log the attempt on the person's access log.
+
+    The plan API is the one that decides and logs: the portal asks it to record a preview,
+    which it refuses (403) and writes as a refused attempt. A person id the plan API does
+    not know gives 404 there and nothing to log.
+    """
+    caller = Caller(
+        actor_id=_caseworker_id(),
+        actor_role="caseworker",
+        basis="caseworker_preview",
+        purpose=purpose or _("No purpose given"),
+    )
+    try:
+        AccessLogClient(caller).write_access_log(person_id, "preview", "person", purpose)
+    except (PlanAPIForbidden, PlanAPINotFound):
+        pass
+    else:  # the plan API allowed what the caseload said no to: do not show it anyway
+        current_app.logger.error("plan API allowed a preview outside the caseload: %s", person_id)
+    current_app.logger.warning(
+        "preview refused: %s has no caseload entry for %r", _caseworker_id(), person_id[:64]
+    )
+    return render_template("pages/preview/refused.html"), 403
+
+
+@bp.get("/medarbejder/borgere")
+@access("caseworker")
+def index() -> ResponseReturnValue:
+    caseworker_id = _caseworker_id()
+    caller = Caller(actor_id=caseworker_id, actor_role="caseworker", basis="caseworker_preview")
+    caseload = PersonsClient(caller=caller).get_caseload(caseworker_id)
+    acting = g.get("acting")
+    return render_template(
+        "pages/preview/index.html",
+        caseload=caseload,
+        previewing=acting.subject_name if acting else None,
+    )
+
+
+@bp.route("/medarbejder/borgere/<string:person_id>", methods=["GET", "POST"])
+@access("caseworker")
+def start(person_id: str) -> ResponseReturnValue:
+    purpose = " ".join(request.form.get("purpose", "").split())
+    entry = _caseload_entry(person_id)
+    if entry is None:
+        return _refuse_outside_caseload(person_id, purpose[:PURPOSE_MAX])
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not purpose:
+            errors["purpose"] = _("Write why you want to see the citizen's view")
+        elif len(purpose) > PURPOSE_MAX:
+            errors["purpose"] = _("The purpose can be at most %(max)d characters", max=PURPOSE_MAX)
+        else:
+            auth.start_preview(person_id, purpose)
+            return redirect(url_for("overview.index"))
+    status = 400 if errors else 200
+    return (
+        render_template(
+            "pages/preview/start.html",
+            entry=entry,
+            purpose=purpose,
+            errors=errors,
+            purpose_max=PURPOSE_MAX,
+        ),
+        status,
+    )
+
+
+@bp.post("/medarbejder/afslut-visning")
+@access("caseworker")
+def end() -> ResponseReturnValue:
+    auth.end_preview()
+    return redirect(url_for("preview.index"))

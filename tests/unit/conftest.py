@@ -28,6 +28,9 @@ class FakePlanAPI:
     def __init__(self) -> None:
         self.routes: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = {}
         self.requests: list[httpx.Request] = []
+        # For tests that sweep every route (the authorisation matrix): answers what no
+        # route does. Unset, an unrouted request still fails the test.
+        self.fallback: Callable[[httpx.Request], httpx.Response] | None = None
 
     def on(
         self,
@@ -51,7 +54,7 @@ class FakePlanAPI:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        handler = self.routes.get((request.method, request.url.path))
+        handler = self.routes.get((request.method, request.url.path)) or self.fallback
         if handler is None:
             raise AssertionError(f"unexpected plan API call: {request.method} {request.url}")
         return handler(request)
@@ -105,6 +108,12 @@ class PageChecker:
         response = self.client.open(url, method=method, **kwargs)
         assert response.status_code in (302, 303), (url, response.status_code)
         return str(response.location)
+
+    def csrf_token(self, url: str = "/") -> str:
+        """A valid CSRF token for this client's session, read from a page's form."""
+        field = self.get(url).find("input", attrs={"name": "csrf_token"})
+        assert field is not None, f"no form with a CSRF token on {url}"
+        return str(field["value"])
 
     @staticmethod
     def check(html: str) -> BeautifulSoup:

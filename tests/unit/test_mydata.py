@@ -1,0 +1,243 @@
+"""Who has seen my data (the access log page) and My data (the export as HTML and JSON)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from flask.testing import FlaskClient
+
+from tests.unit import citizen_builders as b
+from tests.unit import progress_builders as pb
+from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
+
+BASE = "/v1/persons/p-emma"
+EMMA = ("p-emma", "Emma Kjær Poulsen")
+ANDERS = ("p-anders", "Anders Kjær Poulsen")
+
+
+def entry(n: int, kind: str = "caseworker", **kw: Any) -> dict[str, Any]:
+    actors = {
+        "citizen": ("p-emma", "Emma Kjær Poulsen", "self"),
+        "guardian": ("p-anders", "Anders Kjær Poulsen", "custody"),
+        "caseworker": ("cw-lene", "Lene Bach", "caseworker_preview"),
+    }
+    actor_id, name, basis = actors[kind]
+    return {
+        "id": f"log-{n}",
+        "at": (datetime(2026, 11, 20, 10, 0, tzinfo=b.TZ) - timedelta(hours=n)).isoformat(),
+        "actor": {"id": actor_id, "name": name, "kind": kind},
+        "action": "preview" if kind == "caseworker" else "read",
+        "resource": "plan",
+        "basis": basis,
+        "purpose": "Forberede mødet" if kind == "caseworker" else None,
+        "outcome": "allowed",
+    } | kw
+
+
+def log_page(entries: list[dict[str, Any]], page: int = 1, total: int | None = None) -> Any:
+    return {"items": entries, "page": page, "page_size": 20, "total": total or len(entries)}
+
+
+@pytest.fixture
+def emma(sign_in: SignIn) -> None:
+    sign_in(*EMMA, age=15)
+
+
+@pytest.mark.usefixtures("emma")
+def test_log_names_who_in_the_readers_words_newest_first(
+    pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.on(
+        "GET",
+        f"{BASE}/access-log",
+        json=log_page([entry(0), entry(1, "guardian"), entry(2, "citizen")]),
+    )
+    soup = pages.get("/hvem-har-set-mine-oplysninger")
+    assert normalize(soup.h1.text) == "Hvem har set mine oplysninger"
+    rows = [normalize(li.text) for li in soup.select(".access-log__entry")]
+    assert "Lene Bach (din sagsbehandler) så, i sagsbehandlers visning, planen" in rows[0]
+    assert "Grundlag: Sagsbehandlers visning" in rows[0] and "Formål: Forberede mødet" in rows[0]
+    assert "Anders Kjær Poulsen (din forælder) så planen" in rows[1]
+    assert "Emma Kjær Poulsen (du selv) så planen" in rows[2]
+
+
+@pytest.mark.usefixtures("emma")
+def test_log_filters_and_pages_through_the_plan_api(
+    pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.on("GET", f"{BASE}/access-log", json=log_page([entry(0)] * 1, page=2, total=45))
+    soup = pages.get("/hvem-har-set-mine-oplysninger?hvem=caseworker&fra=2026-11-01&side=2")
+    sent = parse_qs(fake_planapi.requests[-1].url.query.decode())
+    assert sent == {
+        "actor_kind": ["caseworker"],
+        "since": ["2026-11-01"],
+        "page": ["2"],
+        "page_size": ["20"],
+    }
+    assert soup.select_one("#hvem option[selected]")["value"] == "caseworker"
+    current = soup.select_one(".pagination [aria-current=page]")
+    assert normalize(current.text) == "2"
+    nxt = soup.select_one(".pagination-next")["href"]
+    assert "side=3" in nxt and "hvem=caseworker" in nxt and "fra=2026-11-01" in nxt
+    assert "side=1" not in soup.select_one(".pagination-previous")["href"]
+
+
+@pytest.mark.usefixtures("emma")
+def test_log_refuses_a_bad_date_with_an_error_summary(
+    pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.on("GET", f"{BASE}/access-log", json=log_page([]))
+    soup = pages.get("/hvem-har-set-mine-oplysninger?fra=1.%20maj", status=400)
+    assert soup.select_one(".error-summary a")["href"] == "#fra"
+    assert "since" not in fake_planapi.requests[-1].url.query.decode()
+
+
+@pytest.mark.usefixtures("emma")
+def test_refused_attempts_are_marked(pages: PageChecker, fake_planapi: FakePlanAPI) -> None:
+    refused = entry(
+        0, outcome="refused", actor={"id": "cw-peter", "name": "Peter Holm", "kind": "caseworker"}
+    )
+    fake_planapi.on("GET", f"{BASE}/access-log", json=log_page([refused]))
+    row = normalize(
+        pages.get("/hvem-har-set-mine-oplysninger").select_one(".access-log__entry").text
+    )
+    assert "Afvist" in row and "Peter Holm (din sagsbehandler) forsøgte at se planen" in row
+
+
+def test_parent_sees_neutral_roles(
+    sign_in: SignIn, pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    sign_in(*EMMA, basis="custody", actor=ANDERS, age=15)
+    fake_planapi.on(
+        "GET",
+        f"{BASE}/access-log",
+        json=log_page([entry(0), entry(1, "guardian"), entry(2, "citizen")]),
+    )
+    rows = [
+        normalize(li.text)
+        for li in pages.get("/hvem-har-set-mine-oplysninger").select(".access-log__entry")
+    ]
+    assert "(sagsbehandler)" in rows[0]
+    assert "Anders Kjær Poulsen (du selv)" in rows[1]
+    assert "Emma Kjær Poulsen (personen selv)" in rows[2]
+
+
+def serve_everything(fake: FakePlanAPI, base: str = BASE) -> None:
+    at = datetime(2026, 10, 1, 9, 30, tzinfo=b.TZ)
+    fake.on("GET", f"{base}/plan", json=b.plan(overall_goal="Jeg vil på efterskole"))
+    fake.on("GET", f"{base}/cases", json=b.items(b.case()))
+    fake.on(
+        "GET",
+        f"{base}/appointments",
+        handler=lambda r: httpx.Response(
+            200,
+            json=b.items(
+                b.appointment(
+                    title="Møde om efterskolen"
+                    if r.url.params["when"] == "upcoming"
+                    else "Første samtale"
+                )
+            ),
+        ),
+    )
+    fake.on("GET", f"{base}/contacts", json=b.contact_list(b.contact()))
+    fake.on("GET", f"{base}/consents", json={"items": []})
+    fake.on("GET", f"{base}/scores", json={"items": [pb.score(at=at, reported=64)]})
+    fake.on("GET", f"{base}/questionnaires", json={"items": [pb.due()]})
+    fake.on(
+        "GET",
+        f"{base}/questionnaires/who-5/responses",
+        json={"items": [pb.stored_response("who-5", {"who5-1": 3}, 64, at)]},
+    )
+    fake.on("GET", f"{base}/access-log", json=log_page([entry(0)]))
+    fake.on("POST", f"{base}/access-log", status=201, json=entry(9, "citizen", action="export"))
+
+
+@pytest.mark.usefixtures("emma")
+def test_export_html_has_every_part_and_is_logged(
+    pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    serve_everything(fake_planapi)
+    soup = pages.get("/mine-data/oplysninger")
+    text = normalize(soup.text)
+    for expected in (
+        "Jeg vil på efterskole",
+        "Økonomisk støtte til efterskole",
+        "Udtalelse fra PPR",
+        "Møde om efterskolen",
+        "Første samtale",
+        "Lene Bach",
+        "score 64 af 100",
+        "Forberede mødet",
+    ):
+        assert expected in text, expected
+    posted = [r for r in fake_planapi.requests if r.method == "POST"]
+    assert len(posted) == 1 and json.loads(posted[0].content)["action"] == "export"
+
+
+@pytest.mark.usefixtures("emma")
+def test_export_json_downloads_every_section(
+    client: FlaskClient, fake_planapi: FakePlanAPI
+) -> None:
+    serve_everything(fake_planapi)
+    response = client.get("/mine-data/oplysninger.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    data = response.get_json()
+    assert data["person"]["id"] == "p-emma"
+    assert data["plan"]["overall_goal"] == "Jeg vil på efterskole"
+    assert data["cases"][0]["legal_basis"] == "Barnets Lov § 35, stk. 4"
+    assert data["appointments_upcoming"][0]["title"] == "Møde om efterskolen"
+    assert data["consents"] == [] and data["contacts"][0]["name"] == "Lene Bach"
+    assert data["questionnaire_responses"][0]["score"]["reported"] == 64
+    assert data["access_log"][0]["purpose"] == "Forberede mødet"
+
+
+def test_preview_cannot_export(
+    sign_in: SignIn, client: FlaskClient, pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    sign_in(*EMMA, caseworker=("cw-lene", "Lene Bach"), age=15)
+    assert client.get("/mine-data/oplysninger.json").status_code == 403
+    assert client.get("/mine-data/oplysninger").status_code == 403
+    soup = pages.get("/mine-data")
+    assert not soup.find("a", href="/mine-data/oplysninger.json")
+    assert not fake_planapi.requests
+
+
+def test_power_of_attorney_outside_scope_gets_a_clear_page(
+    sign_in: SignIn, pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    option = {
+        "id": "p-mette",
+        "name": "Mette Lund Sørensen",
+        "basis": "power_of_attorney",
+        "age": 41,
+        "scope": ["plan:read", "appointments:read"],
+    }
+    sign_in(
+        "p-mette",
+        "Mette Lund Sørensen",
+        basis="power_of_attorney",
+        actor=("p-bent", "Bent Nielsen"),
+        options=[option],
+    )
+    with pages.client.session_transaction() as session:
+        session["auth"]["acting"]["scope"] = option["scope"]
+    for url in ("/kontakt", "/hvem-har-set-mine-oplysninger", "/mine-data/oplysninger.json"):
+        soup = pages.get(url, status=403)
+        assert normalize(soup.h1.text) == "Din fuldmagt dækker ikke dette", url
+    assert not fake_planapi.requests
+    # Within scope the plan shows, without cases or contacts the scope does not cover.
+    fake_planapi.on("GET", "/v1/persons/p-mette/plan", json=b.plan())
+    fake_planapi.on("GET", "/v1/persons/p-mette/appointments", json=b.items(b.appointment()))
+    soup = pages.get("/min-plan")
+    menu = [a["href"] for a in soup.select(".portal-nav a")]
+    assert "/min-plan" in menu and "/aftaler" in menu and "/kontakt" not in menu
+    assert {r.url.path for r in fake_planapi.requests} == {"/v1/persons/p-mette/plan"}
+    pages.get("/overblik")
+    assert "/v1/persons/p-mette/contacts" not in {r.url.path for r in fake_planapi.requests}
