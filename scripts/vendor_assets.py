@@ -5,7 +5,10 @@ Run: python scripts/vendor_assets.py   (needs `npm` on PATH; writes only static/
 We vendor a subset of each package (what the portal serves) plus its licence, so
 the portal never loads anything from another host at run time. DKFDS's stylesheet
 lists eot/woff/ttf fallbacks before woff2; we ship woff2 only and rewrite the
-@font-face rules to match, so browsers make no failing font requests.
+@font-face rules to match, so browsers make no failing font requests. The fonts are
+subset to the Latin ranges (Danish, English and the Latin letters of names) with fontTools:
+the complete IBM Plex Sans files are ~60 KB each, the subsets under a third of that;
+a character outside the subset falls back to the next font in DKFDS's font stack.
 """
 
 from __future__ import annotations
@@ -18,6 +21,12 @@ import tempfile
 from pathlib import Path
 
 PINNED = {"dkfds": "11.2.0", "htmx.org": "2.0.11"}
+# Basic Latin, Latin-1, Latin Extended-A, and the punctuation, currency and symbols that
+# Danish and English text use (Google Fonts' "latin" range plus Extended-A).
+LATIN = (
+    "U+0000-017F,U+02BB-02BC,U+02C6,U+02DA,U+02DC,U+0304,U+0308,U+0329,"
+    "U+2000-206F,U+20AC,U+2122,U+2191,U+2193,U+2212,U+2215,U+FEFF,U+FFFD"
+)
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR = ROOT / "static" / "vendor"
 
@@ -48,6 +57,13 @@ def woff2_only(css: str) -> str:
     return re.sub(r"src:[^;}]*", rewrite, css)
 
 
+def subset_latin(source: Path, target: Path) -> None:
+    """Write the Latin subset of a woff2 font (fontTools; OFL allows subsetting)."""
+    from fontTools import subset
+
+    subset.main([str(source), f"--unicodes={LATIN}", "--flavor=woff2", f"--output-file={target}"])
+
+
 def vendor_dkfds(pkg: Path) -> None:
     dest = VENDOR / "dkfds"
     shutil.rmtree(dest, ignore_errors=True)
@@ -55,16 +71,17 @@ def vendor_dkfds(pkg: Path) -> None:
     (dest / "js").mkdir()
     css = (pkg / "dist/css/dkfds-borgerdk.min.css").read_text(encoding="utf-8")
     css = re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "", css)
-    (dest / "css/dkfds-borgerdk.min.css").write_text(woff2_only(css), encoding="utf-8")
+    css = woff2_only(css).replace("IBMPlexSans/complete/", "IBMPlexSans/latin/")
+    (dest / "css/dkfds-borgerdk.min.css").write_text(css, encoding="utf-8")
     js = (pkg / "dist/js/dkfds.min.js").read_text(encoding="utf-8")
     js = re.sub(r"//# sourceMappingURL=\S+", "", js)
     (dest / "js/dkfds.min.js").write_text(js, encoding="utf-8")
-    fonts = dest / "fonts/IBMPlexSans/complete/woff2"
+    fonts = dest / "fonts/IBMPlexSans/latin/woff2"
     fonts.mkdir(parents=True)
     src_fonts = pkg / "dist/fonts/IBMPlexSans/complete/woff2"
     used = set(re.findall(r"woff2/([\w-]+\.woff2)", css))
     for name in sorted(used):
-        shutil.copy(src_fonts / name, fonts / name)
+        subset_latin(src_fonts / name, fonts / name)
     shutil.copy(src_fonts / "license.txt", fonts / "license.txt")
     shutil.copytree(pkg / "dist/img", dest / "img")
     shutil.copy(pkg / "LICENSE.md", dest / "LICENSE.md")
