@@ -237,8 +237,13 @@ def index() -> ResponseReturnValue:
         key=lambda pair: pair[0].at,
         reverse=True,
     )
+    try:
+        can_give = bool(_offered(consents))
+    except PlanAPIUnavailable:
+        can_give = True  # the give flow says so if there is nothing left to give
     return render_template(
         "pages/consent/index.html",
+        can_give=can_give,
         active=active,
         earlier=[c for c in consents if not c.active],
         history=history,
@@ -287,6 +292,11 @@ def _give_page(
     )
 
 
+def _nothing_to_give() -> ResponseReturnValue:
+    flash(_("You have already given consent for every department in your plan."), "info")
+    return redirect(url_for("consent.index"), 303)
+
+
 @bp.get("/samtykke/giv")
 @access("citizen_write")
 def give() -> ResponseReturnValue:
@@ -294,8 +304,7 @@ def give() -> ResponseReturnValue:
     _require_change()
     offered = _offered(_consents())
     if not offered:
-        flash(_("You have already given consent for every department in your plan."), "info")
-        return redirect(url_for("consent.index"), 303)
+        return _nothing_to_give()
     text = _client().get_current_text()
     form = GiveForm(form_key="", text_version=text.version, departments=[])
     return _give_page("explain", text, offered, form, {})
@@ -318,6 +327,8 @@ def give_scope() -> ResponseReturnValue:
     source = request.form if request.method == "POST" else request.args
     text = _text_or_404(source.get("text_version", ""))
     offered = _offered(_consents())
+    if not offered:
+        return _nothing_to_give()
     chosen = [d for d in _departments(source.getlist("department")) if d in offered]
     if request.method == "GET":
         chosen = chosen or list(offered)  # every department is explained; untick to leave out

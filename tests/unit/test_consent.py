@@ -168,19 +168,18 @@ def test_page_shows_consent_in_plain_words_with_history(
     assert "databeskyttelsesforordningens" in facts
     assert "2025-1" in facts
     rows = {
-        normalize(tr.th.text): normalize(tr.text)
-        for tr in card.select("table.consent-scopes tbody tr")
+        normalize(li.strong.text): normalize(li.text) for li in card.select("ul.consent-scopes li")
     }
     assert list(rows) == ["Beskæftigelse (jobcenter)", "Socialområdet for voksne", "Sundhed"]
-    shares = [
-        bool(tr.select_one(".badge-success")) for tr in card.select("table.consent-scopes tbody tr")
-    ]
+    shares = [bool(tr.select_one(".badge-success")) for tr in card.select("ul.consent-scopes li")]
     assert shares == [True, True, False]  # health was withdrawn on its own
     # One department can be withdrawn on its own, straight from the table.
     assert card.find("a", href="/samtykke/c-mette/traek-tilbage?afdeling=employment")
     # Expiring within 30 days: a renew button.
     assert card.find("a", href="/samtykke/c-mette/forny")
-    history_rows = soup.select("table.consent-history tbody tr")
+    # Every department of the plan is covered: nothing more to give.
+    assert not soup.find("a", href="/samtykke/giv")
+    history_rows = soup.select("ol.consent-history li")
     assert len(history_rows) == 2
     newest = normalize(history_rows[0].text)
     assert "Mette" not in newest  # the person themself is "you"
@@ -536,12 +535,16 @@ def test_preview_and_power_of_attorney_see_disabled_actions_and_get_403(
     if "actor" in who:  # a power of attorney that covers reading consent (not changing it)
         with client.session_transaction() as session:
             session["auth"]["acting"]["scope"] = ["consents:read"]
-    routes(fake_planapi, [consent()])
+    routes(fake_planapi, [consent()], plan_departments=["employment", "social", "school"])
     soup = pages.get("/samtykke")
     assert not soup.select("main a.button")
-    disabled = soup.select("main button[disabled]")
-    assert len(disabled) >= 3  # renew, withdraw, give more
-    assert not soup.select("table.consent-scopes a")
+    disabled = [normalize(b.text) for b in soup.select("main button[disabled]")]
+    assert disabled == [
+        "Forny samtykke",
+        "Træk samtykke tilbage",
+        "Giv samtykke for flere afdelinger",
+    ]
+    assert not soup.select("ul.consent-scopes a")
     token = soup.find("input", attrs={"name": "csrf_token"})["value"]  # the Log af form's
     data = {"form_key": "a" * 32, "department": ["health"], "text_version": "2025-1"}
     for method, url in (
@@ -556,3 +559,12 @@ def test_preview_and_power_of_attorney_see_disabled_actions_and_get_403(
         response = client.open(url, method=method, data=payload)
         assert response.status_code == 403, (url, response.status_code)
     assert writes(fake_planapi) == [] and outbox_count(client) == 0
+
+
+def test_nothing_left_to_give_goes_back_to_the_page(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: SignIn
+) -> None:
+    sign_in()
+    routes(fake_planapi, [consent()], plan_departments=["employment", "social"])
+    assert pages.redirect("/samtykke/giv").endswith("/samtykke")
+    assert pages.redirect("/samtykke/giv/omfang?text_version=2025-1").endswith("/samtykke")
