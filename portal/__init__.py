@@ -14,7 +14,7 @@ import auth
 from portal import config as config_module
 from portal import errors, i18n, outbox, security, staticfiles
 from portal.clients import base as planapi_base
-from portal.extensions import babel, csrf, db, limiter, server_session
+from portal.extensions import babel, csrf, db, limiter, migrate, server_session
 
 # The main menu, in order; an entry shows once its blueprint is registered.
 NAV_ITEMS = (
@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     _prepare_sessions(app)
 
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "portal" / "migrations"))
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,
@@ -190,8 +191,8 @@ def _register_commands(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create the portal's tables (outbox, calendar feeds)."""
-        from portal import models  # noqa: F401 - registers the tables
+        """Bring the portal's tables (outbox, drafts, calendar feeds) up to date."""
+        from flask_migrate import upgrade
 
-        db.create_all()
+        upgrade()
         print("portal database ready")
