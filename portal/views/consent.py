@@ -195,7 +195,11 @@ def expiring_consents(caller: Caller, person_id: str) -> list[waiting.WaitingIte
         items.append(
             waiting.WaitingItem(
                 kind="consent",
-                title=_("Renew your consent"),
+                title=(
+                    _("Renew the consent for %(name)s", name=g.acting.subject_name)
+                    if g.acting.basis == "custody"
+                    else _("Renew your consent")
+                ),
                 detail=_(
                     "Your consent to share information ends %(date)s. Renewing takes one step.",
                     date=_local_date_text(consent.expires_at),
@@ -472,6 +476,10 @@ def withdraw_send(consent_id: str) -> ResponseReturnValue:
 # --- renew: one step from the overview -----------------------------------------------
 
 
+def _renewal_due(consent: Consent) -> bool:
+    return consent.status == "expired" or consent.expires_within(RENEW_WITHIN_DAYS)
+
+
 @bp.get("/samtykke/<string:consent_id>/forny")
 @access("citizen_write")
 def renew(consent_id: str) -> ResponseReturnValue:
@@ -485,7 +493,7 @@ def renew(consent_id: str) -> ResponseReturnValue:
         consent=consent,
         form_key=new_form_key(),
         valid_months=VALID_MONTHS,
-        due=consent.status == "expired" or consent.expires_within(RENEW_WITHIN_DAYS),
+        due=_renewal_due(consent),
     )
 
 
@@ -502,6 +510,18 @@ def renew_send(consent_id: str) -> ResponseReturnValue:
         if message.kind == KIND_RENEW and _consent_id_of(message) == consent_id:
             flash(_("Your renewal is already registered and will be delivered."), "info")
             return redirect(url_for("consent.index"), 303)
+    try:
+        current: Consent | None = _client().get_consent(_person_id(), consent_id)
+    except PlanAPIUnavailable:
+        current = None  # queued; the plan API checks the consent when it is delivered
+    except PlanAPINotFound:
+        abort(404)
+    except PlanAPIForbidden:
+        abort(403)
+    if current is not None and not _renewal_due(current):
+        # e.g. a fresh form after going back: it was renewed a moment ago
+        flash(_("The consent does not need renewing now."), "info")
+        return redirect(url_for("consent.index"), 303)
     path = ConsentsClient.renewal_path(_person_id(), consent_id)
     return _submit(KIND_RENEW, path, ConsentsClient.renewal_payload(VALID_MONTHS), form_key)
 

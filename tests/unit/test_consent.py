@@ -568,3 +568,32 @@ def test_nothing_left_to_give_goes_back_to_the_page(
     routes(fake_planapi, [consent()], plan_departments=["employment", "social"])
     assert pages.redirect("/samtykke/giv").endswith("/samtykke")
     assert pages.redirect("/samtykke/giv/omfang?text_version=2025-1").endswith("/samtykke")
+
+
+def test_renew_again_with_a_fresh_form_is_not_a_second_renewal(
+    pages: PageChecker, client: FlaskClient, fake_planapi: FakePlanAPI, sign_in: SignIn
+) -> None:
+    sign_in()
+    routes(fake_planapi, [consent(expires_in_days=20)])
+    sent = form_of(pages.get("/samtykke/c-mette/forny"), "/samtykke/c-mette/forny")
+    routes(fake_planapi, [consent(expires_in_days=365)])  # renewed meanwhile
+    assert pages.redirect("/samtykke/c-mette/forny", method="POST", data=sent).endswith("/samtykke")
+    assert writes(fake_planapi) == []
+    page = pages.get("/samtykke/c-mette/forny")
+    assert not page.find("form", action="/samtykke/c-mette/forny")
+
+
+def test_renew_while_plan_api_down_is_queued_once(
+    pages: PageChecker, client: FlaskClient, fake_planapi: FakePlanAPI, sign_in: SignIn
+) -> None:
+    sign_in()
+    routes(fake_planapi, [consent(expires_in_days=20)])
+    sent = form_of(pages.get("/samtykke/c-mette/forny"), "/samtykke/c-mette/forny")
+    fake_planapi.down("GET", f"{BASE}/consents/c-mette")
+    fake_planapi.down("POST", f"{BASE}/consents/c-mette/renewals")
+    receipt = pages.get(pages.redirect("/samtykke/c-mette/forny", method="POST", data=sent))
+    assert receipt.select_one(".alert-info") and not receipt.select_one(".alert-success")
+    # A fresh form for the same consent while it waits: told it is registered, not queued twice.
+    sent["form_key"] = ["2" * 32]
+    assert pages.redirect("/samtykke/c-mette/forny", method="POST", data=sent).endswith("/samtykke")
+    assert outbox_count(client) == 1
