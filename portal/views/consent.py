@@ -540,7 +540,7 @@ def receipt(form_key: str) -> ResponseReturnValue:
             OutboxMessage.person_id == _person_id(),
         )
     )
-    if message is None or message.status == "rejected" or message.kind not in KINDS:
+    if message is None or message.kind not in KINDS:
         abort(404)
     consent: Consent | None = None
     if message.status == "delivered" and message.response:
@@ -559,6 +559,7 @@ def receipt(form_key: str) -> ResponseReturnValue:
         "pages/consent/receipt.html",
         kind=message.kind.removeprefix("consent."),
         delivered=message.status == "delivered",
+        rejected=message.status == "rejected",
         registered_at=_aware(message.created_at),
         departments=departments,
         text_version=consent.text.version if consent else payload.get("text_version"),
