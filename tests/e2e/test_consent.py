@@ -194,3 +194,27 @@ def test_parent_withdraws_for_child_while_plan_api_is_down(
         "Trukket tilbage for nogle afdelinger"
     )
     expect(page.locator(".alert", has_text="Registreret – bliver afleveret")).to_have_count(0)
+
+
+def test_caseworker_preview_sees_consent_with_every_action_disabled(
+    page: Page, stack: Stack
+) -> None:
+    before = consents(stack, "p-karim")
+    login_as(page, "Lene Bach", employee=True)
+    page.wait_for_url("**/medarbejder/borgere")
+    page.get_by_role("link", name="Se Karim Hassans visning").click()
+    page.get_by_label("Formål med visningen").fill("Tjek af samtykke før mødet")
+    page.get_by_role("button", name="Vis borgerens visning").click()
+    page.wait_for_url("**/overblik")
+    page.goto("/samtykke")
+    expect(page.locator("ol.consent-history li")).to_have_count(2)
+    expect(page.locator("main a.button")).to_have_count(0)
+    expect(page.locator("main form[method=post]")).to_have_count(0)
+    expect(page.locator("main button[disabled]", has_text="Giv samtykke")).to_have_count(1)
+
+    csrf = page.locator(".acting-banner input[name=csrf_token]").get_attribute("value")
+    assert csrf is not None
+    form = {"csrf_token": csrf, "form_key": "a" * 32, "department": "social"}
+    for url in ("/samtykke/giv/send", "/samtykke/c-karim/traek-tilbage/send"):
+        assert page.request.post(url, form=form | {"text_version": "2025-1"}).status == 403
+    assert consents(stack, "p-karim") == before
