@@ -251,3 +251,12 @@ def login_as(page: Page, name: str, *, level: str = "substantial", employee: boo
 
 def text_of(page: Page, selector: str) -> str:
     return re.sub(r"\s+", " ", page.locator(selector).inner_text()).strip()
+
+
+def open_menu_link(page: Page, name: str) -> None:
+    """Follow a main-menu link the way a person does: on a phone, open the folded menu first."""
+    menu = page.get_by_role("navigation", name=re.compile("Hovedmenu|Main menu"))
+    folded = menu.locator("details.portal-nav__menu")
+    if folded.is_visible() and folded.get_attribute("open") is None:
+        folded.locator("summary").click()
+    menu.get_by_role("link", name=name, exact=True).click()
