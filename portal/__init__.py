@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 import auth
 from portal import config as config_module
-from portal import errors, i18n, outbox, security, staticfiles
+from portal import errors, i18n, outbox, ratelimits, security, staticfiles
 from portal.clients import base as planapi_base
 from portal.extensions import babel, csrf, db, limiter, migrate, server_session
 
@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     staticfiles.init_app(app)
     _configure_jinja(app)
     _register_blueprints(app)
+    ratelimits.init_app(app)
     _register_commands(app)
     return app
 

@@ -1,0 +1,49 @@
+"""Rate limits on logging in and on submissions (429 after the configured number).
+
+The limits are applied here, by endpoint name, after the blueprints are registered, so the
+list of protected endpoints is in one place (and a test checks that each still exists).
+Logins count per client address; submissions per person logged in (many citizens may
+share one address behind a municipal proxy), falling back to the address. The counters
+live in RATELIMIT_STORAGE_URI: Redis in production, so every worker and machine shares them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from flask_limiter.util import get_remote_address
+
+from portal.extensions import limiter
+
+LOGIN_ENDPOINTS = ("auth.callback", "auth.caseworker_callback")
+SUBMISSION_ENDPOINTS = (
+    "progress.send",
+    "consent.give_send",
+    "consent.withdraw_send",
+    "consent.renew_send",
+    "appointments.move_send",
+)
+
+
+def _actor_or_address() -> str:
+    acting = g.get("acting")
+    actor_id = getattr(acting, "actor_id", None)
+    return f"actor:{actor_id}" if actor_id else f"address:{get_remote_address()}"
+
+
+def _login_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN"])
+
+
+def _submission_limit() -> str:
+    return str(current_app.config["RATELIMIT_SUBMISSIONS"])
+
+
+def init_app(app: Flask) -> None:
+    login = limiter.shared_limit(_login_limit, scope="login", key_func=get_remote_address)
+    submissions = limiter.shared_limit(
+        _submission_limit, scope="submissions", key_func=_actor_or_address
+    )
+    for endpoints, limit in ((LOGIN_ENDPOINTS, login), (SUBMISSION_ENDPOINTS, submissions)):
+        for endpoint in endpoints:
+            if endpoint in app.view_functions:
+                app.view_functions[endpoint] = limit(app.view_functions[endpoint])
