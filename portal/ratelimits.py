@@ -9,6 +9,8 @@ live in RATELIMIT_STORAGE_URI: Redis in production, so every worker and machine 
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import Flask, current_app, g
 from flask_limiter.util import get_remote_address
 
@@ -46,4 +48,5 @@ def init_app(app: Flask) -> None:
     for endpoints, limit in ((LOGIN_ENDPOINTS, login), (SUBMISSION_ENDPOINTS, submissions)):
         for endpoint in endpoints:
             if endpoint in app.view_functions:
-                app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+                view: Any = app.view_functions[endpoint]
+                app.view_functions[endpoint] = cast(Any, limit(view))
