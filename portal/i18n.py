@@ -32,13 +32,20 @@ def long_datetime(value: datetime) -> str:
     return format_datetime(_local(value), "EEEE d MMMM y 'at' HH:mm")
 
 
+def _day(value: date) -> date:
+    """The calendar day in Copenhagen: a datetime's UTC day can be the day before or after."""
+    return _local(value).date() if isinstance(value, datetime) else value
+
+
 def long_date(value: date) -> str:
+    value = _day(value)
     if str(get_locale()) == "da":
         return format_date(value, "EEEE 'den' d. MMMM y")
     return format_date(value, "EEEE d MMMM y")
 
 
 def short_date(value: date) -> str:
+    value = _day(value)
     if str(get_locale()) == "da":
         return format_date(value, "d. MMMM y")
     return format_date(value, "d MMMM y")
@@ -50,7 +57,7 @@ def time_of_day(value: datetime) -> str:
 
 def relative_day(value: date | datetime, today: date | None = None) -> str:
     """A short hint such as 'i dag', 'i morgen', 'om 3 dage', 'for 2 dage siden'."""
-    day = _local(value).date() if isinstance(value, datetime) else value
+    day = _day(value)
     today = today or datetime.now(TZ).date()
     delta = (day - today).days
     if delta == 0:

@@ -202,7 +202,7 @@ def expiring_consents(caller: Caller, person_id: str) -> list[waiting.WaitingIte
                 ),
                 detail=_(
                     "Your consent to share information ends %(date)s. Renewing takes one step.",
-                    date=_local_date_text(consent.expires_at),
+                    date=short_date(consent.expires_at),
                 ),
                 url=url_for("consent.renew", consent_id=consent.id),
                 due=_local_date(consent.expires_at),
@@ -214,12 +214,6 @@ def expiring_consents(caller: Caller, person_id: str) -> list[waiting.WaitingIte
 
 def _local_date(moment: datetime) -> date:
     return moment.astimezone(TZ).date()
-
-
-@bp.app_template_filter("consent_date")
-def _local_date_text(moment: datetime) -> str:
-    """The day in Copenhagen (short_date alone would take the UTC day of a datetime)."""
-    return short_date(_local_date(moment))
 
 
 # --- the page ------------------------------------------------------------------------

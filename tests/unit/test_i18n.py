@@ -64,3 +64,10 @@ def test_both_catalogs_hold_every_extracted_message() -> None:
         assert template <= ids, (
             f"{lang} lacks {sorted(template - ids)[:10]}; run `flask --app portal translate update`"
         )
+
+
+def test_dates_of_a_moment_are_the_copenhagen_day(app: Flask) -> None:
+    late = datetime(2026, 12, 14, 23, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 on the 15th in Copenhagen
+    with app.test_request_context(headers={"Accept-Language": "da"}):
+        assert i18n.short_date(late) == "15. december 2026"
+        assert i18n.long_date(late) == "tirsdag den 15. december 2026"
