@@ -60,6 +60,8 @@ class Config:
 
     RATELIMIT_STORAGE_URI = _env("PORTAL_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # A moving window: no burst of twice the limit around the turn of a minute.
+    RATELIMIT_STRATEGY = _env("PORTAL_RATELIMIT_STRATEGY", "moving-window")
     RATELIMIT_SUBMISSIONS = _env("PORTAL_RATELIMIT_SUBMISSIONS", "30 per minute")
     RATELIMIT_LOGIN = _env("PORTAL_RATELIMIT_LOGIN", "20 per minute")
 

@@ -119,7 +119,14 @@ def new_stack(
         planapi_port=free_port(),
         simulator_port=free_port(),
         workers=workers,
-        extra_env={"SIMULATOR_TEST_MODE": "1", **(extra_env or {})},
+        extra_env={
+            "SIMULATOR_TEST_MODE": "1",
+            # Many simulated citizens share a handful of personas and one address here; the
+            # limits themselves are tested in test_security.py.
+            "PORTAL_RATELIMIT_LOGIN": "100000 per minute",
+            "PORTAL_RATELIMIT_SUBMISSIONS": "100000 per minute",
+            **(extra_env or {}),
+        },
         proxy=proxy,
     )
     if profile == "postgres+redis":
