@@ -25,9 +25,11 @@ from typing import Literal
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
+from planapi.models import IdempotencyRecord, QuestionnaireResponse
 from portal.devstack import BIN, ROOT, Server, Stack, free_port
+from portal.models import OutboxMessage
 
 pytestmark = pytest.mark.reliability
 
@@ -84,6 +86,14 @@ class ReliabilityStack(Stack):
             None,
             self.var / "logs" / "outbox.log",
         )
+
+    @property
+    def plan_db(self) -> str:
+        return self.plan_db_url or f"sqlite:///{self.var / 'planapi.db'}"
+
+    @property
+    def portal_db(self) -> str:
+        return self.portal_db_url or f"sqlite:///{self.var / 'portal.db'}"
 
     def restart(self, name: str) -> None:
         self.servers[name].stop()
@@ -382,3 +392,67 @@ def send_summary(client: httpx.Client, instrument_id: str, fields: dict[str, str
     receipt = _step(client.post(f"/saadan-gaar-det/{instrument_id}/send", data=fields))
     assert "/kvittering/" in receipt.url.path, receipt.url
     return Sent(fields["form_key"], queued="alert-success" not in receipt.text)
+
+
+# --- counting in the databases ----------------------------------------------------------------
+
+
+def wait_until_delivered(portal_db: str, deadline: float) -> dict[str, int]:
+    engine = create_engine(portal_db)
+    try:
+        while True:
+            with engine.connect() as conn:
+                counts = dict(
+                    conn.execute(
+                        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                    ).all()
+                )
+            if not counts.get("pending"):
+                return {str(k): int(v) for k, v in counts.items()}
+            assert time.monotonic() < deadline, f"outbox not drained: {counts}"
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
+def responses_by_person(plan_db: str) -> dict[str, set[str]]:
+    engine = create_engine(plan_db)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(QuestionnaireResponse.person_id, QuestionnaireResponse.id))
+            found: dict[str, set[str]] = {}
+            for person_id, response_id in rows:
+                found.setdefault(person_id, set()).add(response_id)
+            return found
+    finally:
+        engine.dispose()
+
+
+def recorded_keys(plan_db: str) -> dict[str, str]:
+    """Idempotency key → the id of the response it created."""
+    engine = create_engine(plan_db)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(IdempotencyRecord.key, IdempotencyRecord.body).where(
+                    IdempotencyRecord.key.startswith("questionnaire:")
+                )
+            )
+            return {key: body["id"] for key, body in rows}
+    finally:
+        engine.dispose()
+
+
+def assert_recorded_once(
+    plan_db: str, before: dict[str, set[str]], sent: set[tuple[str, str]]
+) -> None:
+    """Every (person, form key) sent made exactly one response, and nothing else did."""
+    after = responses_by_person(plan_db)
+    keys = recorded_keys(plan_db)
+    for person in {p for p, _ in sent}:
+        new = after.get(person, set()) - before.get(person, set())
+        expected = {f"questionnaire:{p}:{p}:{key}" for p, key in sent if p == person}
+        recorded = {k for k in keys if k.startswith(f"questionnaire:{person}:")}
+        assert recorded == expected, f"{person}: idempotency keys differ"
+        assert sorted(keys[k] for k in expected) == sorted(new), f"{person}: responses differ"
+        assert len(new) == len(expected)

@@ -23,19 +23,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select
 
-from planapi.models import IdempotencyRecord, QuestionnaireResponse
 from portal.devstack import log_in
-from portal.models import OutboxMessage
 from tests.reliability.conftest import (
     Profile,
     ReliabilityStack,
     Sent,
     Unavailable,
+    assert_recorded_once,
     fill_in,
     new_stack,
+    responses_by_person,
     send_summary,
+    wait_until_delivered,
 )
 
 SUBMISSIONS = int(os.environ.get("RELIABILITY_SUBMISSIONS", "200"))
@@ -94,52 +94,6 @@ def _run_lane(lane: Lane, quota: int, rng: random.Random, deadline: float) -> No
                 time.sleep(0.1)
 
 
-def _wait_until_delivered(portal_db: str, deadline: float) -> dict[str, int]:
-    engine = create_engine(portal_db)
-    try:
-        while True:
-            with engine.connect() as conn:
-                counts = dict(
-                    conn.execute(
-                        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-                    ).all()
-                )
-            if not counts.get("pending"):
-                return {str(k): int(v) for k, v in counts.items()}
-            assert time.monotonic() < deadline, f"outbox not drained: {counts}"
-            time.sleep(0.5)
-    finally:
-        engine.dispose()
-
-
-def _responses_by_person(plan_db: str) -> dict[str, set[str]]:
-    engine = create_engine(plan_db)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(QuestionnaireResponse.person_id, QuestionnaireResponse.id))
-            found: dict[str, set[str]] = {}
-            for person_id, response_id in rows:
-                found.setdefault(person_id, set()).add(response_id)
-            return found
-    finally:
-        engine.dispose()
-
-
-def _recorded_keys(plan_db: str) -> dict[str, str]:
-    """Idempotency key → the id of the response it created."""
-    engine = create_engine(plan_db)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(IdempotencyRecord.key, IdempotencyRecord.body).where(
-                    IdempotencyRecord.key.startswith("questionnaire:")
-                )
-            )
-            return {key: body["id"] for key, body in rows}
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres+redis"])
 def stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -152,9 +106,7 @@ def stack(
 
 def test_every_submission_is_recorded_exactly_once(stack: ReliabilityStack) -> None:
     rng = random.Random(9)
-    plan_db = stack.plan_db_url or f"sqlite:///{stack.var / 'planapi.db'}"
-    portal_db = stack.portal_db_url or f"sqlite:///{stack.var / 'portal.db'}"
-    before = _responses_by_person(plan_db)
+    before = responses_by_person(stack.plan_db)
     clients = {person: log_in(stack.portal_url, person) for person in PERSONS}
     lanes = [Lane(p, i, clients[p]) for p in PERSONS for i in INSTRUMENTS]
     quotas = [SUBMISSIONS // len(lanes) + (n < SUBMISSIONS % len(lanes)) for n in range(len(lanes))]
@@ -189,7 +141,7 @@ def test_every_submission_is_recorded_exactly_once(stack: ReliabilityStack) -> N
     # citizen sees the same answers again): it is one submission, not two.
     distinct = {(person, s.form_key) for person, s in sent}
     queued = sum(s.queued for _, s in sent)
-    statuses = _wait_until_delivered(portal_db, time.monotonic() + 60)
+    statuses = wait_until_delivered(stack.portal_db, time.monotonic() + 60)
     print(
         f"\n[{(stack.redis_url and 'postgres+redis') or 'sqlite'}] {len(sent)} sends "
         f"({len(distinct)} distinct, {queued} queued) in {sending:.1f} s, "
@@ -199,13 +151,4 @@ def test_every_submission_is_recorded_exactly_once(stack: ReliabilityStack) -> N
     assert chaos.outages >= 3 and queued >= 20, "the outbox path was really taken"
     assert statuses == {"delivered": len(distinct)}
 
-    after = _responses_by_person(plan_db)
-    keys = _recorded_keys(plan_db)
-    for person in PERSONS:
-        new = after.get(person, set()) - before.get(person, set())
-        expected = {f"questionnaire:{p}:{p}:{key}" for p, key in distinct if p == person}
-        recorded = {k for k in keys if k.startswith(f"questionnaire:{person}:")}
-        assert recorded == expected, f"{person}: idempotency keys differ"
-        # Exactly once: each key made one response, and no response came from elsewhere.
-        assert sorted(keys[k] for k in expected) == sorted(new), f"{person}: responses differ"
-        assert len(new) == len(expected)
+    assert_recorded_once(stack.plan_db, before, distinct)
