@@ -49,6 +49,8 @@ class Config:
     PLANAPI_SERVICE_TOKEN = _env("PLANAPI_SERVICE_TOKEN", "")
     PLANAPI_TIMEOUT = float(_env("PLANAPI_TIMEOUT", "2.0"))
     PLANAPI_READ_RETRIES = _env_int("PLANAPI_READ_RETRIES", 1)
+    # A page's independent reads side by side (portal/parallel.py); 0 sends them in turn.
+    PLANAPI_PARALLEL = _env_int("PLANAPI_PARALLEL", 1) == 1
 
     OIDC_ISSUER = _env("OIDC_ISSUER", "http://127.0.0.1:5002/mitid")
     OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID", "mit-overblik")

@@ -22,7 +22,8 @@ function that takes the `Caller` and the person id shown, and returns `WaitingIt
 Registering at import of the blueprint module is fine: `create_app` imports every view
 module explicitly. Registering the same function twice is a no-op.
 
-A source is called inside the overview's request (so `url_for`, `_()` and `g` work).
+A source is called inside the overview's request (so `url_for`, `_()` and `g` work),
+side by side with the other sources (portal/parallel.py): keep shared state in `g`.
 If it raises `PlanAPIUnavailable` the overview shows a notice that part of the list may
 be missing (`collect` returns `failed=True`); any other exception is a bug and is raised.
 Items are sorted by urgency, then by due date (no date last).
@@ -33,8 +34,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Literal
 
+from portal import parallel
 from portal.clients.base import Caller, PlanAPIForbidden, PlanAPIUnavailable
 
 Urgency = Literal["overdue", "soon", "normal"]
@@ -65,14 +68,17 @@ def register(source: Source) -> Source:
 
 def collect(caller: Caller, person_id: str) -> tuple[list[WaitingItem], bool]:
     """Every registered source's items, and whether any source could not answer."""
-    items: list[WaitingItem] = []
-    failed = False
-    for source in list(_sources):
+
+    def ask(source: Source) -> tuple[list[WaitingItem], bool]:
         try:
-            items.extend(source(caller, person_id))
+            return source(caller, person_id), False
         except PlanAPIUnavailable:
-            failed = True
+            return [], True
         except PlanAPIForbidden:  # outside a power of attorney's scope: nothing to show
-            continue
+            return [], False
+
+    answers = parallel.run(*(partial(ask, source) for source in list(_sources)))
+    items = [item for found, _failed in answers for item in found]
+    failed = any(failed for _found, failed in answers)
     items.sort(key=lambda i: (_URGENCY_ORDER[i.urgency], i.due is None, i.due or date.max))
     return items, failed

@@ -13,7 +13,7 @@ from flask_babel import ngettext
 
 import auth
 from auth.access import access
-from portal import waiting
+from portal import parallel, waiting
 from portal.clients.appointments import AppointmentsClient
 from portal.clients.base import Caller, PlanAPINotFound, PlanAPIUnavailable
 from portal.clients.contacts import ContactsClient
@@ -107,19 +107,22 @@ def _urgency(due: date | None) -> waiting.Urgency:
 @access("citizen")
 def index() -> ResponseReturnValue:
     caller, person_id = current_caller(), g.acting.subject_id
-    plan, plan_failed = fetch(lambda: load_plan(caller, person_id))
-    upcoming, appointments_failed = fetch(
-        lambda: AppointmentsClient(caller).list_appointments(person_id)
+    shows_contacts = g.acting.covers("contacts:read")
+    (plan, plan_failed), (upcoming, appointments_failed), (contacts, contacts_failed), waits = (
+        parallel.run(
+            lambda: fetch(lambda: load_plan(caller, person_id)),
+            lambda: fetch(lambda: AppointmentsClient(caller).list_appointments(person_id)),
+            lambda: (
+                fetch(lambda: ContactsClient(caller).list_contacts(person_id))
+                if shows_contacts
+                else ([], False)
+            ),
+            lambda: waiting.collect(caller, person_id),
+        )
     )
-    contacts, contacts_failed = (
-        fetch(lambda: ContactsClient(caller).list_contacts(person_id))
-        if g.acting.covers("contacts:read")
-        else ([], False)
-    )
-    items: list[waiting.WaitingItem] = []
-    waiting_failed = True
-    if not g.get("planapi_failed"):
-        items, waiting_failed = waiting.collect(caller, person_id)
+    items, waiting_failed = waits
+    if g.get("planapi_failed"):  # a part that could not be read: say so, show no half list
+        items, waiting_failed = [], True
     next_appointment = next((a for a in upcoming or [] if not a.cancelled), None)
     primary = next((c for c in contacts or [] if c.is_primary), None)
     return render_template(
