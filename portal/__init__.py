@@ -193,7 +193,12 @@ def _register_commands(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
         """Bring the portal's tables (outbox, drafts, calendar feeds) up to date."""
-        from flask_migrate import upgrade
+        from flask_migrate import stamp, upgrade
+        from sqlalchemy import inspect
 
+        tables = set(inspect(db.engine).get_table_names())
+        if "outbox_message" in tables and "alembic_version" not in tables:
+            # Made by create_all() before the portal had migrations: the initial schema.
+            stamp(revision="0001")
         upgrade()
         print("portal database ready")

@@ -29,3 +29,15 @@ def test_upgrade_gives_the_models_schema_and_is_repeatable(tmp_path: Path) -> No
         assert diff == [], f"models changed without a migration: {diff}"
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
+
+
+def test_init_db_adopts_tables_made_before_migrations(tmp_path: Path) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"}, env="test")
+    with app.app_context():
+        db.create_all()  # how init-db made the tables before there were migrations
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert "alembic_version" in inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == "0001"
