@@ -140,6 +140,9 @@ class PlanAPIClient:
                     json=json,
                     headers=self._headers(idempotency_key),
                 )
+            except httpx.InvalidURL as exc:
+                # An id from the address bar that cannot even be a URL names nothing.
+                raise PlanAPINotFound("not a valid resource path", 404) from exc
             except httpx.TimeoutException as exc:  # a slow API stays slow: no second wait
                 if has_request_context():
                     g.planapi_timed_out = True

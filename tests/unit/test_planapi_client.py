@@ -54,3 +54,11 @@ def test_readyz_is_not_ready_when_the_health_answer_is_unreadable(
 ) -> None:
     fake_planapi.on("GET", "/healthz", handler=lambda request: answer)
     assert client.get("/readyz").status_code == 503
+
+
+def test_an_id_that_cannot_be_a_url_names_nothing(app: Flask, fake_planapi: FakePlanAPI) -> None:
+    from portal.clients.base import PlanAPINotFound
+
+    with app.test_request_context(), pytest.raises(PlanAPINotFound):
+        PlanAPIClient().get("/v1/persons/p-\x1f/plan", APIModel)
+    assert fake_planapi.requests == []
