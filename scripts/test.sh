@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The README's second command: install what the tests need, then run every check.
-# Order: lint and types, unit tests (SQLite), plan API suite again on PostgreSQL, e2e in Chromium.
+# Order: lint and types, unit tests (SQLite), plan API suite again on PostgreSQL, e2e in Chromium,
+# then the reliability suite (faults, nothing lost, load, hostile input, security; ~6 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/apt_need.sh /usr/bin/chromium chromium '/usr/lib/postgresql/*/bin/initdb' postgresql
+bash scripts/apt_need.sh /usr/bin/chromium chromium '/usr/lib/postgresql/*/bin/initdb' postgresql \
+  /usr/bin/redis-server redis-server
 bash scripts/setup.sh dev
 export PATH="$PWD/.venv/bin:$PATH"
 
@@ -15,3 +17,6 @@ pg_url="$(bash scripts/postgres.sh start)"
 trap 'bash scripts/postgres.sh stop' EXIT
 PLANAPI_TEST_DATABASE_URL="$pg_url/planapi_test" pytest tests/unit/planapi -q -p no:cacheprovider
 echo "== end-to-end tests (Chromium)"; pytest tests/e2e -q -p no:cacheprovider
+echo "== reliability (faults, nothing lost, load, hostile input, security; SQLite and PostgreSQL + Redis)"
+# -s: the suite prints its figures (sends, outages, requests/s, latencies) as it goes.
+RELIABILITY_POSTGRES_URL="$pg_url" pytest tests/reliability -q -p no:cacheprovider -s --durations=0

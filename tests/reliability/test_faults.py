@@ -31,6 +31,7 @@ PAGES = {
     "/aftaler": "We cannot show your appointments right now. Please try again in a few minutes.",
     "/kontakt": "We cannot show your contacts right now",
     "/saadan-gaar-det": "We cannot show your questionnaires right now. Please try again later.",
+    "/samtykke": "We cannot show your information right now",
 }
 # Words that only an internal error would put on a page.
 INTERNAL = re.compile(
