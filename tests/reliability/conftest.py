@@ -27,7 +27,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, func, select, text
 
-from planapi.models import IdempotencyRecord, QuestionnaireResponse
+from planapi.models import Consent, ConsentEvent, IdempotencyRecord, QuestionnaireResponse
 from portal.devstack import BIN, ROOT, Server, Stack, free_port
 from portal.models import OutboxMessage
 
@@ -428,14 +428,14 @@ def responses_by_person(plan_db: str) -> dict[str, set[str]]:
         engine.dispose()
 
 
-def recorded_keys(plan_db: str) -> dict[str, str]:
-    """Idempotency key → the id of the response it created."""
+def recorded_keys(plan_db: str, prefix: str = "questionnaire:") -> dict[str, str]:
+    """Idempotency key → the id of what it created (a response; a consent)."""
     engine = create_engine(plan_db)
     try:
         with engine.connect() as conn:
             rows = conn.execute(
                 select(IdempotencyRecord.key, IdempotencyRecord.body).where(
-                    IdempotencyRecord.key.startswith("questionnaire:")
+                    IdempotencyRecord.key.startswith(prefix)
                 )
             )
             return {key: body["id"] for key, body in rows}
@@ -456,3 +456,107 @@ def assert_recorded_once(
         assert recorded == expected, f"{person}: idempotency keys differ"
         assert sorted(keys[k] for k in expected) == sorted(new), f"{person}: responses differ"
         assert len(new) == len(expected)
+
+
+# --- giving and withdrawing consent through the portal's forms -------------------------------
+
+_WITHDRAW_LINK = re.compile(r'href="/samtykke/([^/"?]+)/traek-tilbage"')
+
+
+def _pairs(html: str, form_selector: str) -> list[tuple[str, str]]:
+    """A form's fields as the browser sends them (hidden, text, ticked boxes)."""
+    form = BeautifulSoup(html, "html.parser").select_one(form_selector)
+    assert form is not None, f"no {form_selector} in the page"
+    return [
+        (str(tag["name"]), str(tag.get("value", "")))
+        for tag in form.select("input[name]")
+        if tag.get("type") not in ("checkbox", "radio") or tag.has_attr("checked")
+    ]
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    data: dict[str, list[str]] = {}
+    for name, value in pairs:
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def _receipt(response: httpx.Response, key: str) -> Sent | None:
+    """The receipt after a consent change; None if the portal said no change was made."""
+    response = _step(response)
+    if "/kvittering/" not in response.url.path:
+        return None  # e.g. "already given": sent back to the consent page with a message
+    return Sent(key, queued="alert-success" not in response.text)
+
+
+def active_consents(client: httpx.Client) -> list[str]:
+    """The ids of the consents the citizen can withdraw now (needs the plan API)."""
+    return _WITHDRAW_LINK.findall(_step(client.get("/samtykke")).text)
+
+
+Change = tuple[str, list[tuple[str, str]]]  # where to post, and the fields
+
+
+def prepare_grant(client: httpx.Client, rng: random.Random) -> Change | None:
+    """Give consent for one department: explanation → scope → summary (None: nothing left)."""
+    explain = _step(client.get("/samtykke/giv"))
+    link = BeautifulSoup(explain.text, "html.parser").select_one('a[href*="/samtykke/giv/omfang"]')
+    if link is None:
+        return None
+    scope = _step(client.get(str(link["href"])))
+    fields = _pairs(scope.text, 'form[action$="/giv/omfang"]')
+    departments = [v for k, v in fields if k == "department"]
+    assert departments, "no department to choose"
+    fields = [(k, v) for k, v in fields if k != "department"]
+    fields.append(("department", rng.choice(departments)))
+    summary = _step(client.post("/samtykke/giv/omfang", data=_multi(fields)))
+    return "/samtykke/giv/send", _pairs(summary.text, "form.consent-send")
+
+
+def prepare_withdrawal(client: httpx.Client, consent_id: str) -> Change:
+    """Withdraw a whole consent: the confirm step."""
+    confirm = _step(client.get(f"/samtykke/{consent_id}/traek-tilbage"))
+    fields = _pairs(confirm.text, "form.consent-send")
+    assert [v for k, v in fields if k == "department"], "nothing to withdraw"
+    return f"/samtykke/{consent_id}/traek-tilbage/send", fields
+
+
+def send_change(client: httpx.Client, change: Change) -> Sent | None:
+    """Send a consent change; sending the same fields again is always safe (one record)."""
+    url, fields = change
+    return _receipt(client.post(url, data=_multi(fields)), dict(fields)["form_key"])
+
+
+def pending_count(portal_db: str, person_id: str, kind_prefix: str) -> int:
+    engine = create_engine(portal_db)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).where(
+                        OutboxMessage.person_id == person_id,
+                        OutboxMessage.status == "pending",
+                        OutboxMessage.kind.startswith(kind_prefix),
+                    )
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def consent_events(plan_db: str) -> dict[str, set[str]]:
+    """Person → the ids of the consent events a person made (granted, withdrawn)."""
+    engine = create_engine(plan_db)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(Consent.person_id, ConsentEvent.id)
+                .join(Consent, Consent.id == ConsentEvent.consent_id)
+                .where(ConsentEvent.actor_kind != "system")
+            )
+            found: dict[str, set[str]] = {}
+            for person_id, event_id in rows:
+                found.setdefault(person_id, set()).add(event_id)
+            return found
+    finally:
+        engine.dispose()

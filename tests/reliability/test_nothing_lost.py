@@ -1,9 +1,13 @@
 """Nothing lost: submissions sent while the plan API stops and starts at random, and the
 portal process itself restarts once, are each recorded exactly once.
 
-Citizens answer questionnaires through the portal's own forms (logged in through the MitID
-simulator), so every answer takes the outbox path. Afterwards the plan API's database is
-read directly: one stored response per distinct idempotency key, no more, no fewer.
+Citizens answer questionnaires and give and withdraw consent through the portal's own forms
+(logged in through the MitID simulator), so every change takes the outbox path. Afterwards
+the plan API's database is read directly: one stored response or consent event per distinct
+idempotency key, no more, no fewer.
+
+A consent change waits for the one before it to arrive (a withdrawal needs the consent to
+exist, and the portal holds back a second grant while one is on its way), as a citizen would.
 
 The plan API accepts any number of responses to an instrument (it records the date and
 computes the next due date from the latest), so N distinct sends must give N records.
@@ -30,16 +34,27 @@ from tests.reliability.conftest import (
     ReliabilityStack,
     Sent,
     Unavailable,
+    active_consents,
     assert_recorded_once,
+    consent_events,
     fill_in,
     new_stack,
+    pending_count,
+    prepare_grant,
+    prepare_withdrawal,
+    recorded_keys,
     responses_by_person,
+    send_change,
     send_summary,
     wait_until_delivered,
 )
 
-SUBMISSIONS = int(os.environ.get("RELIABILITY_SUBMISSIONS", "200"))
+TOTAL = int(os.environ.get("RELIABILITY_SUBMISSIONS", "200"))
+CONSENT_CHANGES = TOTAL // 5
+SUBMISSIONS = TOTAL - CONSENT_CHANGES  # questionnaire answers
 PERSONS = ("p-jonas", "p-mette", "p-karim")
+# No active consent at the start: each gives consent, then withdraws it, and so on.
+CONSENTING = ("p-freja", "p-karim")
 INSTRUMENTS = ("who-5", "experience", "plan-goals")
 DEADLINE_SECONDS = 240
 
@@ -59,6 +74,7 @@ class Chaos:
     def __init__(self, stack: ReliabilityStack, rng: random.Random) -> None:
         self.stack, self.rng = stack, rng
         self.done = threading.Event()
+        self.down = threading.Event()  # set while the plan API is stopped
         self.outages = 0
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -67,13 +83,23 @@ class Chaos:
         while not self.done.wait(self.rng.uniform(1.0, 3.0)):
             planapi.stop()
             self.outages += 1
-            self.done.wait(self.rng.uniform(0.2, 1.0))
+            self.down.set()
+            self.done.wait(self.rng.uniform(0.4, 1.5))
+            self.down.clear()
             planapi.start()
         if planapi.process is None:
             planapi.start()
 
+    def pause(self, rng: random.Random) -> None:
+        """The citizen reads the summary before sending; a third wait for an outage, so
+        that many sends meet a stopped plan API however the timing falls."""
+        if rng.random() < 0.3:
+            self.down.wait(5.0)
+        else:
+            time.sleep(rng.uniform(0, 0.6))
 
-def _run_lane(lane: Lane, quota: int, rng: random.Random, deadline: float) -> None:
+
+def _run_lane(lane: Lane, quota: int, rng: random.Random, deadline: float, chaos: Chaos) -> None:
     """Send `quota` answers; each step is retried until it goes through."""
     while len(lane.sent) < quota:
         assert time.monotonic() < deadline, f"{lane.person}/{lane.instrument} did not finish"
@@ -83,7 +109,7 @@ def _run_lane(lane: Lane, quota: int, rng: random.Random, deadline: float) -> No
             lane.retries += 1
             time.sleep(0.1)
             continue
-        time.sleep(rng.uniform(0, 0.6))  # reading the summary: the plan API may go meanwhile
+        chaos.pause(rng)
         while True:
             assert time.monotonic() < deadline, f"{lane.person}/{lane.instrument} stuck sending"
             try:
@@ -92,6 +118,40 @@ def _run_lane(lane: Lane, quota: int, rng: random.Random, deadline: float) -> No
             except (Unavailable, httpx.TransportError):
                 lane.retries += 1
                 time.sleep(0.1)
+
+
+def _run_consent_lane(
+    lane: Lane, quota: int, rng: random.Random, deadline: float, chaos: Chaos, portal_db: str
+) -> None:
+    """Give, withdraw, give... `quota` changes, each after the one before has arrived."""
+    while len(lane.sent) < quota:
+        assert time.monotonic() < deadline, f"{lane.person}/consent did not finish"
+        if pending_count(portal_db, lane.person, "consent"):
+            time.sleep(0.2)
+            continue
+        try:
+            active = active_consents(lane.client)
+            if active:
+                change = prepare_withdrawal(lane.client, active[0])
+            else:
+                grant = prepare_grant(lane.client, rng)
+                assert grant is not None, f"{lane.person}: nothing to give"
+                change = grant
+        except (Unavailable, httpx.TransportError):
+            lane.retries += 1
+            time.sleep(0.1)
+            continue
+        chaos.pause(rng)
+        while True:
+            assert time.monotonic() < deadline, f"{lane.person}/consent stuck sending"
+            try:
+                sent = send_change(lane.client, change)
+                break
+            except (Unavailable, httpx.TransportError):
+                lane.retries += 1
+                time.sleep(0.1)
+        if sent is not None:  # None: the portal made no change and said so
+            lane.sent.append(sent)
 
 
 @pytest.fixture(params=["sqlite", "postgres+redis"])
@@ -104,26 +164,38 @@ def stack(
     stack.stop()
 
 
+def _split(total: int, parts: int) -> list[int]:
+    return [total // parts + (n < total % parts) for n in range(parts)]
+
+
 def test_every_submission_is_recorded_exactly_once(stack: ReliabilityStack) -> None:
     rng = random.Random(9)
     before = responses_by_person(stack.plan_db)
-    clients = {person: log_in(stack.portal_url, person) for person in PERSONS}
-    lanes = [Lane(p, i, clients[p]) for p in PERSONS for i in INSTRUMENTS]
-    quotas = [SUBMISSIONS // len(lanes) + (n < SUBMISSIONS % len(lanes)) for n in range(len(lanes))]
+    events_before = consent_events(stack.plan_db)
+    logins = [log_in(stack.portal_url, person) for person in (*PERSONS, *CONSENTING)]
+    answering = [Lane(p, i, logins[n]) for n, p in enumerate(PERSONS) for i in INSTRUMENTS]
+    consenting = [Lane(p, "consent", logins[len(PERSONS) + n]) for n, p in enumerate(CONSENTING)]
     deadline = time.monotonic() + DEADLINE_SECONDS
     chaos = Chaos(stack, random.Random(rng.random()))
     threads = [
         threading.Thread(
-            target=_run_lane, args=(lane, quota, random.Random(rng.random()), deadline)
+            target=_run_lane, args=(lane, quota, random.Random(rng.random()), deadline, chaos)
         )
-        for lane, quota in zip(lanes, quotas, strict=True)
+        for lane, quota in zip(answering, _split(SUBMISSIONS, len(answering)), strict=True)
+    ] + [
+        threading.Thread(
+            target=_run_consent_lane,
+            args=(lane, quota, random.Random(rng.random()), deadline, chaos, stack.portal_db),
+        )
+        for lane, quota in zip(consenting, _split(CONSENT_CHANGES, len(consenting)), strict=True)
     ]
+    lanes = answering + consenting
     started = time.monotonic()
     chaos.thread.start()
     for thread in threads:
         thread.start()
     # The portal itself restarts once, in the middle.
-    while sum(len(lane.sent) for lane in lanes) < SUBMISSIONS // 2:
+    while sum(len(lane.sent) for lane in lanes) < TOTAL // 2:
         assert time.monotonic() < deadline, "not halfway before the deadline"
         time.sleep(0.1)
     stack.restart("portal")
@@ -132,23 +204,35 @@ def test_every_submission_is_recorded_exactly_once(stack: ReliabilityStack) -> N
     chaos.done.set()
     chaos.thread.join(30)
     sending = time.monotonic() - started
-    for client in clients.values():
+    for client in logins:
         client.close()
 
-    sent = [(lane.person, s) for lane in lanes for s in lane.sent]
-    assert len(sent) == SUBMISSIONS, "every lane finished its quota"
+    sent = [(lane.person, lane.instrument, s) for lane in lanes for s in lane.sent]
+    assert len(sent) == TOTAL, "every lane finished its quota"
     # A form key comes back only if its send was interrupted after it was stored (the
     # citizen sees the same answers again): it is one submission, not two.
-    distinct = {(person, s.form_key) for person, s in sent}
-    queued = sum(s.queued for _, s in sent)
+    answers = {(p, s.form_key) for p, kind, s in sent if kind != "consent"}
+    changes = {(p, s.form_key) for p, kind, s in sent if kind == "consent"}
+    queued = sum(s.queued for _, _, s in sent)
+    queued_changes = sum(s.queued for _, kind, s in sent if kind == "consent")
     statuses = wait_until_delivered(stack.portal_db, time.monotonic() + 60)
     print(
         f"\n[{(stack.redis_url and 'postgres+redis') or 'sqlite'}] {len(sent)} sends "
-        f"({len(distinct)} distinct, {queued} queued) in {sending:.1f} s, "
-        f"{chaos.outages} plan-API outages, {sum(lane.retries for lane in lanes)} retries; "
-        f"outbox {statuses}"
+        f"({len(answers)} answers, {len(changes)} consent changes; {queued} queued, "
+        f"{queued_changes} of them consent changes) in "
+        f"{sending:.1f} s, {chaos.outages} plan-API outages, "
+        f"{sum(lane.retries for lane in lanes)} retries; outbox {statuses}"
     )
-    assert chaos.outages >= 3 and queued >= 20, "the outbox path was really taken"
-    assert statuses == {"delivered": len(distinct)}
+    assert chaos.outages >= 3 and queued >= TOTAL // 10 and queued_changes >= 1, (
+        "the outbox was used"
+    )
+    assert statuses == {"delivered": len(answers) + len(changes)}
 
-    assert_recorded_once(stack.plan_db, before, distinct)
+    assert_recorded_once(stack.plan_db, before, answers)
+    keys = recorded_keys(stack.plan_db, "consent:")
+    events = consent_events(stack.plan_db)
+    for person in CONSENTING:
+        expected = {f"consent:{p}:{p}:{key}" for p, key in changes if p == person}
+        assert {k for k in keys if k.startswith(f"consent:{person}:")} == expected, person
+        new = events.get(person, set()) - events_before.get(person, set())
+        assert len(new) == len(expected), f"{person}: {len(new)} events for {len(expected)}"
