@@ -18,5 +18,5 @@ trap 'bash scripts/postgres.sh stop' EXIT
 PLANAPI_TEST_DATABASE_URL="$pg_url/planapi_test" pytest tests/unit/planapi -q -p no:cacheprovider
 echo "== end-to-end tests (Chromium)"; pytest tests/e2e -q -p no:cacheprovider
 echo "== reliability (faults, nothing lost, load, hostile input, security; SQLite and PostgreSQL + Redis)"
-# -s: the suite prints its figures (sends, outages, requests/s, latencies) as it goes.
-RELIABILITY_POSTGRES_URL="$pg_url" pytest tests/reliability -q -p no:cacheprovider -s --durations=0
+# The suite prints its figures (sends, outages, requests/s, latencies) and the slowest parts.
+RELIABILITY_POSTGRES_URL="$pg_url" pytest tests/reliability -q -p no:cacheprovider --durations=12

@@ -83,7 +83,9 @@ def _citizen(stack: ReliabilityStack, persona: str, seed: int, until: float, tal
         client.close()
 
 
-def test_a_hundred_citizens_for_a_minute(stack: ReliabilityStack) -> None:
+def test_a_hundred_citizens_for_a_minute(
+    stack: ReliabilityStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = responses_by_person(stack.plan_db)
     tally = Tally()
     started = time.monotonic()
@@ -100,13 +102,14 @@ def test_a_hundred_citizens_for_a_minute(stack: ReliabilityStack) -> None:
     statuses = wait_until_delivered(stack.portal_db, time.monotonic() + 60)
     latencies = sorted(tally.latencies)
     total = sum(tally.statuses.values())
-    print(
-        f"\n{CITIZENS} citizens, {took:.0f} s: {total} responses "
-        f"({total / took:.1f}/s), statuses {dict(tally.statuses)}, "
-        f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-        f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms; "
-        f"{len(tally.sent)} answers sent; outbox {statuses}; failures {len(tally.failures)}"
-    )
+    with capsys.disabled():  # the figures show in CI's output
+        print(
+            f"\n{CITIZENS} citizens, {took:.0f} s: {total} responses "
+            f"({total / took:.1f}/s), statuses {dict(tally.statuses)}, "
+            f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+            f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms; "
+            f"{len(tally.sent)} answers sent; outbox {statuses}; failures {len(tally.failures)}"
+        )
     assert not [s for s in tally.statuses if s >= 500], dict(tally.statuses)
     assert not tally.failures, tally.failures[:5]
     assert len(tally.sent) >= CITIZENS // 2, "the citizens did answer questionnaires"

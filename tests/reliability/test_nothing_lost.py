@@ -168,7 +168,9 @@ def _split(total: int, parts: int) -> list[int]:
     return [total // parts + (n < total % parts) for n in range(parts)]
 
 
-def test_every_submission_is_recorded_exactly_once(stack: ReliabilityStack) -> None:
+def test_every_submission_is_recorded_exactly_once(
+    stack: ReliabilityStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     rng = random.Random(9)
     before = responses_by_person(stack.plan_db)
     events_before = consent_events(stack.plan_db)
@@ -216,13 +218,14 @@ def test_every_submission_is_recorded_exactly_once(stack: ReliabilityStack) -> N
     queued = sum(s.queued for _, _, s in sent)
     queued_changes = sum(s.queued for _, kind, s in sent if kind == "consent")
     statuses = wait_until_delivered(stack.portal_db, time.monotonic() + 60)
-    print(
-        f"\n[{(stack.redis_url and 'postgres+redis') or 'sqlite'}] {len(sent)} sends "
-        f"({len(answers)} answers, {len(changes)} consent changes; {queued} queued, "
-        f"{queued_changes} of them consent changes) in "
-        f"{sending:.1f} s, {chaos.outages} plan-API outages, "
-        f"{sum(lane.retries for lane in lanes)} retries; outbox {statuses}"
-    )
+    with capsys.disabled():  # the figures show in CI's output
+        print(
+            f"\n[{(stack.redis_url and 'postgres+redis') or 'sqlite'}] {len(sent)} sends "
+            f"({len(answers)} answers, {len(changes)} consent changes; {queued} queued, "
+            f"{queued_changes} of them consent changes) in "
+            f"{sending:.1f} s, {chaos.outages} plan-API outages, "
+            f"{sum(lane.retries for lane in lanes)} retries; outbox {statuses}"
+        )
     assert chaos.outages >= 3 and queued >= TOTAL // 10 and queued_changes >= 1, (
         "the outbox was used"
     )
