@@ -47,7 +47,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         planapi_port=free_port(),
         simulator_port=free_port(),
         workers=2,
-        extra_env={"SIMULATOR_TEST_MODE": "1"},
+        extra_env={
+            "SIMULATOR_TEST_MODE": "1",
+            # Every journey logs in from 127.0.0.1; the limits themselves are tested in
+            # tests/reliability/test_security.py.
+            "PORTAL_RATELIMIT_LOGIN": "1000 per minute",
+            "PORTAL_RATELIMIT_SUBMISSIONS": "1000 per minute",
+        },
     )
     stack.prepare()
     try:
