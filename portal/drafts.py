@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -60,18 +61,28 @@ def save(
     form_key: str,
     instrument: dict[str, Any] | None = None,
 ) -> QuestionnaireDraft:
-    draft = find(actor_id, person_id, instrument_id)
-    if draft is None:
-        draft = QuestionnaireDraft(
-            actor_id=actor_id, person_id=person_id, instrument_id=instrument_id
-        )
-        db.session.add(draft)
-    draft.instrument_version = instrument_version
-    draft.answers = dict(answers)
-    draft.form_key = form_key
-    draft.instrument = instrument
-    db.session.commit()
-    return draft
+    # Two tabs (or two devices) of the same person may save at the same moment: the one
+    # that loses the race to create the row updates the row the other made.
+    for attempt in (1, 2):
+        draft = find(actor_id, person_id, instrument_id)
+        if draft is None:
+            draft = QuestionnaireDraft(
+                actor_id=actor_id, person_id=person_id, instrument_id=instrument_id
+            )
+            db.session.add(draft)
+        draft.instrument_version = instrument_version
+        draft.answers = dict(answers)
+        draft.form_key = form_key
+        draft.instrument = instrument
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            continue
+        return draft
+    raise AssertionError("unreachable")
 
 
 def discard(actor_id: str, person_id: str, instrument_id: str) -> None:
