@@ -120,3 +120,28 @@ def test_export_has_plan_appointments_consents_responses_and_log(page: Page, sta
     assert data["consents"] and data["consents"][0]["history"]
     assert data["questionnaire_responses"] and data["questionnaire_responses"][0]["score"]
     assert any(e["action"] == "export" for e in data["access_log"])
+
+
+def test_power_of_attorney_works_within_its_scope(page: Page, stack: Stack, axe_check: Any) -> None:
+    """Bent holds a power of attorney for Mette for her plan and appointments, nothing more."""
+    login_as(page, "Bent Nielsen")
+    page.wait_for_url("**/vaelg-person**")
+    page.get_by_label("Mette Lund Sørensen").check()
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/overblik")
+    expect(page.locator(".acting-banner")).to_contain_text("Mette Lund Sørensen")
+    menu = [a.strip() for a in page.locator(".portal-nav__bar a").all_inner_texts()]
+    assert "Min plan" in menu and "Aftaler" in menu
+    assert "Samtykke" not in menu and "Kontakt" not in menu
+
+    page.goto("/min-plan")
+    expect(page.locator("h1")).to_have_text("Min plan")
+    page.goto("/aftaler")
+    expect(page.locator("h1")).to_have_text("Aftaler")
+
+    # Outside the scope: a clear page, and none of Mette's consent data.
+    response = page.goto("/samtykke")
+    assert response is not None and response.status == 403
+    expect(page.locator("h1")).to_have_text("Din fuldmagt dækker ikke dette")
+    expect(page.locator("main")).not_to_contain_text("Beskæftigelse")
+    axe_check()
