@@ -87,6 +87,7 @@ class Stack:
     simulator_port: int = 5002
     workers: int | None = 2  # None: gunicorn.conf.py decides from the CPU count
     production: bool = False
+    outbox_interval: float = 1.0  # seconds between the outbox deliverer's rounds
     extra_env: dict[str, str] = field(default_factory=dict)
     servers: dict[str, Server] = field(default_factory=dict)
 
@@ -173,7 +174,10 @@ class Stack:
             # Delivers what citizens sent while the plan API was down (portal/outbox.py).
             "outbox": Server(
                 "outbox deliverer",
-                [str(BIN / "flask"), "--app", "portal", "outbox", "run", "--interval", "1"],
+                [
+                    *(str(BIN / "flask"), "--app", "portal", "outbox", "run"),
+                    *("--interval", str(self.outbox_interval)),
+                ],
                 env,
                 None,
                 logs / "outbox.log",

@@ -28,7 +28,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, func, select, text
 
 from planapi.models import Consent, ConsentEvent, IdempotencyRecord, QuestionnaireResponse
-from portal.devstack import BIN, ROOT, Server, Stack, free_port
+from portal.devstack import ROOT, Stack, free_port
 from portal.models import OutboxMessage
 
 pytestmark = pytest.mark.reliability
@@ -45,7 +45,7 @@ ANSWERERS = ("p-jonas", "p-mette", "p-karim")
 
 @dataclass
 class ReliabilityStack(Stack):
-    """The demo stack plus the outbox deliverer, on any database profile."""
+    """The demo stack (with its outbox deliverer) on any database profile, maybe behind a proxy."""
 
     outbox_interval: float = 0.5
     plan_db_url: str = ""
@@ -68,24 +68,6 @@ class ReliabilityStack(Stack):
         if self.proxy is not None:
             env["PLANAPI_URL"] = self.proxy.url
         return env
-
-    def build(self) -> None:
-        super().build()
-        self.servers["outbox"] = Server(
-            "outbox deliverer",
-            [
-                str(BIN / "flask"),
-                "--app",
-                "portal",
-                "outbox",
-                "run",
-                "--interval",
-                str(self.outbox_interval),
-            ],
-            self.env(),
-            None,
-            self.var / "logs" / "outbox.log",
-        )
 
     @property
     def plan_db(self) -> str:

@@ -39,9 +39,13 @@ INSTRUMENTS = ("who-5", "experience", "plan-goals")
 PAGES = ("/overblik", "/min-plan", "/aftaler")
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReliabilityStack]:
-    stack = new_stack(Path(tmp_path_factory.mktemp("load")))
+@pytest.fixture(scope="module", params=["sqlite", "postgres+redis"])
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ReliabilityStack]:
+    """The demo profile, and the production one: PostgreSQL for both databases, Redis for
+    sessions and rate-limit counters."""
+    stack = new_stack(Path(tmp_path_factory.mktemp("load")), profile=request.param)
     yield stack
     stack.stop()
 
@@ -104,7 +108,8 @@ def test_a_hundred_citizens_for_a_minute(
     total = sum(tally.statuses.values())
     with capsys.disabled():  # the figures show in CI's output
         print(
-            f"\n{CITIZENS} citizens, {took:.0f} s: {total} responses "
+            f"\n[{'postgres+redis' if stack.redis_url else 'sqlite'}] "
+            f"{CITIZENS} citizens, {took:.0f} s: {total} responses "
             f"({total / took:.1f}/s), statuses {dict(tally.statuses)}, "
             f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
             f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms; "
