@@ -237,7 +237,9 @@ Test logins (fictitious people; choose them on the MitID simulator's page):
   Parent acting for Emma (15, efterskole)          Anders Kjær Poulsen  120379-2990
   Citizen with no plan                             Freja Dam            281196-2990
   Citizen who withdrew consent                     Karim Hassan         030590-2990
+  Power of attorney for Mette (plan, appointments) Bent Nielsen         170852-2990
   Caseworker (employee login)                      Lene Bach            lene.bach
+  Caseworker with no citizens (employee login)     Peter Holm           peter.holm
 """
 
 
