@@ -140,6 +140,13 @@ def form_of(soup: BeautifulSoup, action: str) -> dict[str, Any]:
     return data
 
 
+def give_summary(pages: PageChecker, step2: BeautifulSoup | None = None) -> dict[str, Any]:
+    """The give flow up to its summary, every offered department kept: the form to send."""
+    step2 = step2 or pages.get("/samtykke/giv/omfang?text_version=2025-1")
+    summary = pages.post("/samtykke/giv/omfang", form_of(step2, "/samtykke/giv/omfang"))
+    return form_of(summary, "/samtykke/giv/send")
+
+
 def writes(fake: FakePlanAPI) -> list[httpx.Request]:
     return [r for r in fake.requests if r.method == "POST"]
 
@@ -259,11 +266,7 @@ def test_double_submit_of_give_is_one_change(
 ) -> None:
     sign_in("p-freja", "Freja Dam", age=29)
     routes(fake_planapi, [], person="p-freja")
-    step2 = pages.get("/samtykke/giv/omfang?text_version=2025-1")
-    sent = form_of(
-        pages.post("/samtykke/giv/omfang", form_of(step2, "/samtykke/giv/omfang")),
-        "/samtykke/giv/send",
-    )
+    sent = give_summary(pages)
     granted = consent("c-new", person="p-freja", departments=("employment", "social"))
     fake_planapi.on("POST", "/v1/persons/p-freja/consents", handler=respond_with(granted))
     first = pages.redirect("/samtykke/giv/send", method="POST", data=sent)
@@ -294,11 +297,7 @@ def test_give_while_plan_api_down_is_queued_and_told_honestly(
 ) -> None:
     sign_in("p-freja", "Freja Dam", age=29)
     routes(fake_planapi, [], person="p-freja")
-    step2 = pages.get("/samtykke/giv/omfang?text_version=2025-1")
-    sent = form_of(
-        pages.post("/samtykke/giv/omfang", form_of(step2, "/samtykke/giv/omfang")),
-        "/samtykke/giv/send",
-    )
+    sent = give_summary(pages)
     fake_planapi.down("GET", "/v1/persons/p-freja/consents")
     fake_planapi.down("POST", "/v1/persons/p-freja/consents")
     receipt = pages.get(pages.redirect("/samtykke/giv/send", method="POST", data=sent))
@@ -315,10 +314,7 @@ def test_parent_gives_consent_for_child(
     routes(fake_planapi, [], person="p-emma", plan_departments=["children_family", "school"])
     step2 = pages.get("/samtykke/giv/omfang?text_version=2025-1")
     assert "Emma Kjær Poulsen" in normalize(step2.select_one(".font-lead").text)
-    sent = form_of(
-        pages.post("/samtykke/giv/omfang", form_of(step2, "/samtykke/giv/omfang")),
-        "/samtykke/giv/send",
-    )
+    sent = give_summary(pages, step2)
     granted = consent("c-emma2", person="p-emma", departments=("school",), granted_by="p-anders")
     fake_planapi.on("POST", "/v1/persons/p-emma/consents", handler=respond_with(granted))
     pages.redirect("/samtykke/giv/send", method="POST", data=sent)
