@@ -21,15 +21,17 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 from portal.devstack import log_in
 from tests.reliability.conftest import (
+    Change,
     Profile,
     ReliabilityStack,
     Sent,
@@ -57,6 +59,9 @@ PERSONS = ("p-jonas", "p-mette", "p-karim")
 CONSENTING = ("p-freja", "p-karim")
 INSTRUMENTS = ("who-5", "experience", "plan-goals")
 DEADLINE_SECONDS = 240
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -99,25 +104,35 @@ class Chaos:
             time.sleep(rng.uniform(0, 0.6))
 
 
-def _run_lane(lane: Lane, quota: int, rng: random.Random, deadline: float, chaos: Chaos) -> None:
-    """Send `quota` answers; each step is retried until it goes through."""
-    while len(lane.sent) < quota:
-        assert time.monotonic() < deadline, f"{lane.person}/{lane.instrument} did not finish"
+def _through(lane: Lane, deadline: float, what: str, step: Callable[..., T], *args: Any) -> T:
+    """Retry one step while the portal (restarting) or the plan API cannot take it."""
+    while True:
+        assert time.monotonic() < deadline, f"{lane.person}/{what} stuck"
         try:
-            fields = fill_in(lane.client, lane.instrument, rng)
+            return step(*args)
         except (Unavailable, httpx.TransportError):
             lane.retries += 1
             time.sleep(0.1)
-            continue
+
+
+def _run_lane(lane: Lane, quota: int, rng: random.Random, deadline: float, chaos: Chaos) -> None:
+    """Send `quota` answers; each step is retried until it goes through."""
+    what = lane.instrument
+    while len(lane.sent) < quota:
+        fields = _through(lane, deadline, f"{what} form", fill_in, lane.client, what, rng)
         chaos.pause(rng)
-        while True:
-            assert time.monotonic() < deadline, f"{lane.person}/{lane.instrument} stuck sending"
-            try:
-                lane.sent.append(send_summary(lane.client, lane.instrument, fields))
-                break
-            except (Unavailable, httpx.TransportError):
-                lane.retries += 1
-                time.sleep(0.1)
+        sent = _through(lane, deadline, f"{what} send", send_summary, lane.client, what, fields)
+        lane.sent.append(sent)
+
+
+def _prepare_consent_change(lane: Lane, rng: random.Random) -> Change:
+    """Withdraw the active consent, or give one when there is none."""
+    active = active_consents(lane.client)
+    if active:
+        return prepare_withdrawal(lane.client, active[0])
+    grant = prepare_grant(lane.client, rng)
+    assert grant is not None, f"{lane.person}: nothing to give"
+    return grant
 
 
 def _run_consent_lane(
@@ -129,27 +144,9 @@ def _run_consent_lane(
         if pending_count(portal_db, lane.person, "consent"):
             time.sleep(0.2)
             continue
-        try:
-            active = active_consents(lane.client)
-            if active:
-                change = prepare_withdrawal(lane.client, active[0])
-            else:
-                grant = prepare_grant(lane.client, rng)
-                assert grant is not None, f"{lane.person}: nothing to give"
-                change = grant
-        except (Unavailable, httpx.TransportError):
-            lane.retries += 1
-            time.sleep(0.1)
-            continue
+        change = _through(lane, deadline, "consent form", _prepare_consent_change, lane, rng)
         chaos.pause(rng)
-        while True:
-            assert time.monotonic() < deadline, f"{lane.person}/consent stuck sending"
-            try:
-                sent = send_change(lane.client, change)
-                break
-            except (Unavailable, httpx.TransportError):
-                lane.retries += 1
-                time.sleep(0.1)
+        sent = _through(lane, deadline, "consent send", send_change, lane.client, change)
         if sent is not None:  # None: the portal made no change and said so
             lane.sent.append(sent)
 
