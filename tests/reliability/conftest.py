@@ -16,16 +16,16 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import Connection, Row, create_engine, func, select, text
 
 from planapi.models import Consent, ConsentEvent, IdempotencyRecord, QuestionnaireResponse
 from portal.devstack import ROOT, Stack, free_port
@@ -379,50 +379,54 @@ def send_summary(client: httpx.Client, instrument_id: str, fields: dict[str, str
 # --- counting in the databases ----------------------------------------------------------------
 
 
-def wait_until_delivered(portal_db: str, deadline: float) -> dict[str, int]:
-    engine = create_engine(portal_db)
+@contextlib.contextmanager
+def _connection(url: str) -> Iterator[Connection]:
+    """A connection of its own to a stack's database, closed with its engine after use."""
+    engine = create_engine(url)
     try:
-        while True:
-            with engine.connect() as conn:
-                counts = dict(
-                    conn.execute(
-                        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-                    ).all()
-                )
-            if not counts.get("pending"):
-                return {str(k): int(v) for k, v in counts.items()}
-            assert time.monotonic() < deadline, f"outbox not drained: {counts}"
-            time.sleep(0.5)
+        with engine.connect() as conn:
+            yield conn
     finally:
         engine.dispose()
+
+
+def _ids_by_person(rows: Iterable[Row[Any]]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for row in rows:  # (person id, id of what they made)
+        found.setdefault(row[0], set()).add(row[1])
+    return found
+
+
+def wait_until_delivered(portal_db: str, deadline: float) -> dict[str, int]:
+    while True:
+        with _connection(portal_db) as conn:
+            counts = dict(
+                conn.execute(
+                    select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+                ).all()
+            )
+        if not counts.get("pending"):
+            return {str(k): int(v) for k, v in counts.items()}
+        assert time.monotonic() < deadline, f"outbox not drained: {counts}"
+        time.sleep(0.5)
 
 
 def responses_by_person(plan_db: str) -> dict[str, set[str]]:
-    engine = create_engine(plan_db)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(QuestionnaireResponse.person_id, QuestionnaireResponse.id))
-            found: dict[str, set[str]] = {}
-            for person_id, response_id in rows:
-                found.setdefault(person_id, set()).add(response_id)
-            return found
-    finally:
-        engine.dispose()
+    with _connection(plan_db) as conn:
+        return _ids_by_person(
+            conn.execute(select(QuestionnaireResponse.person_id, QuestionnaireResponse.id))
+        )
 
 
 def recorded_keys(plan_db: str, prefix: str = "questionnaire:") -> dict[str, str]:
     """Idempotency key → the id of what it created (a response; a consent)."""
-    engine = create_engine(plan_db)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(IdempotencyRecord.key, IdempotencyRecord.body).where(
-                    IdempotencyRecord.key.startswith(prefix)
-                )
+    with _connection(plan_db) as conn:
+        rows = conn.execute(
+            select(IdempotencyRecord.key, IdempotencyRecord.body).where(
+                IdempotencyRecord.key.startswith(prefix)
             )
-            return {key: body["id"] for key, body in rows}
-    finally:
-        engine.dispose()
+        )
+        return {key: body["id"] for key, body in rows}
 
 
 def assert_recorded_once(
@@ -510,35 +514,25 @@ def send_change(client: httpx.Client, change: Change) -> Sent | None:
 
 
 def pending_count(portal_db: str, person_id: str, kind_prefix: str) -> int:
-    engine = create_engine(portal_db)
-    try:
-        with engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count()).where(
-                        OutboxMessage.person_id == person_id,
-                        OutboxMessage.status == "pending",
-                        OutboxMessage.kind.startswith(kind_prefix),
-                    )
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
+    with _connection(portal_db) as conn:
+        return int(
+            conn.execute(
+                select(func.count()).where(
+                    OutboxMessage.person_id == person_id,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.kind.startswith(kind_prefix),
+                )
+            ).scalar_one()
+        )
 
 
 def consent_events(plan_db: str) -> dict[str, set[str]]:
     """Person → the ids of the consent events a person made (granted, withdrawn)."""
-    engine = create_engine(plan_db)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
+    with _connection(plan_db) as conn:
+        return _ids_by_person(
+            conn.execute(
                 select(Consent.person_id, ConsentEvent.id)
                 .join(Consent, Consent.id == ConsentEvent.consent_id)
                 .where(ConsentEvent.actor_kind != "system")
             )
-            found: dict[str, set[str]] = {}
-            for person_id, event_id in rows:
-                found.setdefault(person_id, set()).add(event_id)
-            return found
-    finally:
-        engine.dispose()
+        )
