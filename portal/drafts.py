@@ -11,9 +11,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, UniqueConstraint, select
+from sqlalchemy import JSON, DateTime, String, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import utcnow
@@ -41,13 +42,18 @@ def new_form_key() -> str:
     return uuid.uuid4().hex
 
 
+def _the_draft(actor_id: str, person_id: str, instrument_id: str) -> tuple[Any, ...]:
+    """The row of one person's draft of one questionnaire, as written by one actor."""
+    return (
+        QuestionnaireDraft.actor_id == actor_id,
+        QuestionnaireDraft.person_id == person_id,
+        QuestionnaireDraft.instrument_id == instrument_id,
+    )
+
+
 def find(actor_id: str, person_id: str, instrument_id: str) -> QuestionnaireDraft | None:
     return db.session.scalar(
-        select(QuestionnaireDraft).where(
-            QuestionnaireDraft.actor_id == actor_id,
-            QuestionnaireDraft.person_id == person_id,
-            QuestionnaireDraft.instrument_id == instrument_id,
-        )
+        select(QuestionnaireDraft).where(*_the_draft(actor_id, person_id, instrument_id))
     )
 
 
@@ -61,8 +67,9 @@ def save(
     form_key: str,
     instrument: dict[str, Any] | None = None,
 ) -> QuestionnaireDraft:
-    # Two tabs (or two devices) of the same person may save at the same moment: the one
-    # that loses the race to create the row updates the row the other made.
+    # Two tabs (or two devices) of the same person may save, or send and so discard, at
+    # the same moment: the save that loses the race to create the row updates the row the
+    # other made, and one whose row was discarded under it makes the row anew.
     for attempt in (1, 2):
         draft = find(actor_id, person_id, instrument_id)
         if draft is None:
@@ -76,7 +83,7 @@ def save(
         draft.instrument = instrument
         try:
             db.session.commit()
-        except IntegrityError:
+        except (IntegrityError, StaleDataError):
             db.session.rollback()
             if attempt == 2:
                 raise
@@ -86,10 +93,11 @@ def save(
 
 
 def discard(actor_id: str, person_id: str, instrument_id: str) -> None:
-    draft = find(actor_id, person_id, instrument_id)
-    if draft is not None:
-        db.session.delete(draft)
-        db.session.commit()
+    """Delete the draft if there is one (a concurrent discard of it is no error)."""
+    db.session.execute(
+        delete(QuestionnaireDraft).where(*_the_draft(actor_id, person_id, instrument_id))
+    )
+    db.session.commit()
 
 
 def for_person(actor_id: str, person_id: str) -> dict[str, QuestionnaireDraft]:
