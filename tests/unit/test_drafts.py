@@ -50,4 +50,3 @@ def test_a_save_whose_draft_was_sent_meanwhile_makes_it_anew(
         saved = drafts.save(**key, instrument_version="1", answers={"a": 4}, form_key="second")
         assert saved.answers == {"a": 4} and saved.form_key == "second"
         assert db.session.scalar(select(func.count()).select_from(QuestionnaireDraft)) == 1
-
