@@ -23,7 +23,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from planapi.config import from_env
     from planapi.extensions import db, migrate
     from planapi.problems import Problem
-    from planapi.views import access_log, consents, persons, plan, questionnaires, service
+    from planapi.views import (
+        access_log,
+        consents,
+        messages,
+        persons,
+        plan,
+        questionnaires,
+        service,
+    )
 
     app = Flask(__name__)
     app.url_map.converters["id"] = IdConverter
@@ -38,11 +46,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def guard() -> None:
-        if (
-            request.content_length is not None
-            and request.content_length > app.config["MAX_CONTENT_LENGTH"]
-        ):
-            raise Problem(413, "The request body is larger than 64 KiB.", kind="too-large")
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if request.method == "POST" and request.path.endswith("/documents"):
+            # A document travels base64-encoded in JSON: 4/3 of its size, plus the fields.
+            limit = app.config["PLANAPI_DOCUMENT_MAX_BYTES"] * 4 // 3 + 64 * 1024
+            request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
+            raise Problem(413, f"The request body is larger than {limit} bytes.", kind="too-large")
         if request.path.startswith("/v1"):
             check_service_token()
 
@@ -57,5 +67,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(consents.bp)
     app.register_blueprint(questionnaires.bp)
     app.register_blueprint(access_log.bp)
+    app.register_blueprint(messages.bp)
     cli.init_app(app)
     return app

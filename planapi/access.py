@@ -47,6 +47,11 @@ ALL_SCOPES = (
     "questionnaires:read",
     "questionnaires:write",
     "access-log:read",
+    "messages:read",
+    "messages:write",
+    "documents:read",
+    "documents:write",
+    "letters:read",
 )
 ACTOR_KIND = {
     "self": "citizen",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -62,3 +62,13 @@ def eighteenth_birthday(birth: date) -> date:
         return birth.replace(year=birth.year + 18)
     except ValueError:  # born 29 February: of age on 1 March
         return date(birth.year + 18, 3, 1)
+
+
+def complaint_deadline(sent_on: date, weeks: int) -> date:
+    """The last day to complain: `weeks` after the decision was received (sent as Digital
+    Post, it counts as received the day it is sent); a deadline on a Saturday or Sunday
+    moves to the Monday after (forvaltningsrettens almindelige fristregel)."""
+    deadline = sent_on + timedelta(weeks=weeks)
+    while deadline.weekday() >= 5:
+        deadline += timedelta(days=1)
+    return deadline

@@ -18,6 +18,10 @@ def from_env() -> dict[str, Any]:
         # Fixes the server's "today" (YYYY-MM-DD): demo screenshots and tests of age limits.
         "PLANAPI_TODAY": os.environ.get("PLANAPI_TODAY") or None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # The largest document the plan API keeps (uploads and letters), in bytes.
+        "PLANAPI_DOCUMENT_MAX_BYTES": int(
+            os.environ.get("PLANAPI_DOCUMENT_MAX_BYTES") or 10 * 1024 * 1024
+        ),
         "JSON_SORT_KEYS": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }

@@ -93,6 +93,31 @@ class ResponseIn(Strict):
     answers: Annotated[list[AnswerIn], Field(min_length=1, max_length=50)]
 
 
+class MessageIn(Strict):
+    contact_id: IdStr
+    body: Annotated[Text, StringConstraints(max_length=5000)]
+    document_ids: Annotated[list[IdStr], Field(max_length=5)] = []
+    letter_id: IdStr | None = None
+
+
+class StaffMessageIn(Strict):
+    body: Annotated[Text, StringConstraints(max_length=5000)]
+    document_ids: Annotated[list[IdStr], Field(max_length=5)] = []
+
+
+DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/heic")
+
+
+class DocumentIn(Strict):
+    filename: Annotated[
+        StrictStr, StringConstraints(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
+    ]
+    content_type: Literal["application/pdf", "image/jpeg", "image/png", "image/heic"]
+    content_base64: Annotated[StrictStr, StringConstraints(min_length=1)]
+    sha256: Annotated[StrictStr, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    missing_document_id: IdStr | None = None
+
+
 class AccessLogIn(Strict):
     action: Literal["read", "preview", "export"]
     resource: Annotated[

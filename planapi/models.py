@@ -6,9 +6,19 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from planapi.extensions import db
 
@@ -232,6 +242,9 @@ class MissingDocument(db.Model):  # type: ignore[name-defined]
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     received_on: Mapped[date | None] = mapped_column(Date)
+    # The citizen (or parent) can send it through the portal; the upload is linked here.
+    uploadable: Mapped[bool] = mapped_column(default=False)
+    document_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Appointment(db.Model):  # type: ignore[name-defined]
@@ -282,6 +295,11 @@ class Contact(db.Model):  # type: ignore[name-defined]
     hours: Mapped[str] = mapped_column(String(300))
     helps_with: Mapped[str] = mapped_column(Text)
     is_primary: Mapped[bool] = mapped_column(default=False)
+    # Takes secure messages, usually answering within `answer_days` working days; a contact
+    # who is a caseworker here answers from the caseworker area (`caseworker_id`).
+    takes_messages: Mapped[bool] = mapped_column(default=False)
+    answer_days: Mapped[int | None] = mapped_column(Integer)
+    caseworker_id: Mapped[str | None] = mapped_column(ForeignKey("caseworkers.id"))
 
 
 class ConsentText(db.Model):  # type: ignore[name-defined]
@@ -394,3 +412,77 @@ class IdempotencyRecord(db.Model):  # type: ignore[name-defined]
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Conversation(db.Model):  # type: ignore[name-defined]
+    """One conversation per citizen and contact who takes messages."""
+
+    __tablename__ = "conversations"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id"), index=True)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    person: Mapped[Person] = relationship(lazy="joined")
+    contact: Mapped[Contact] = relationship(lazy="joined")
+    messages: Mapped[list[Message]] = relationship(
+        order_by="Message.sent_at", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class Message(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "messages"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    author_kind: Mapped[str] = mapped_column(String(16))  # citizen | staff
+    author_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    letter_id: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_by_name: Mapped[str | None] = mapped_column(String(200))
+    attachments: Mapped[list[Document]] = relationship(
+        order_by="Document.uploaded_at", lazy="selectin", viewonly=True
+    )
+
+
+class Document(db.Model):  # type: ignore[name-defined]
+    """A file kept by the plan API (never on the portal's disk); content loaded on demand."""
+
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # upload | letter
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by_id: Mapped[str] = mapped_column(String(64))
+    uploaded_by_name: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    missing_document_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Letter(db.Model):  # type: ignore[name-defined]
+    """A letter or decision in the citizen's case; a decision carries complaint guidance."""
+
+    __tablename__ = "letters"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # letter | decision
+    title: Mapped[str] = mapped_column(String(300))
+    department: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(300))
+    sent_on: Mapped[date] = mapped_column(Date)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"))
+    decided: Mapped[str | None] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(String(300))
+    complaint_to: Mapped[str | None] = mapped_column(String(300))
+    complaint_weeks: Mapped[int | None] = mapped_column(Integer)
+    complaint_how: Mapped[str | None] = mapped_column(Text)
+    complaint_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))

@@ -17,6 +17,10 @@ from planapi.models import (
     Consent,
     ConsentText,
     Contact,
+    Conversation,
+    Document,
+    Letter,
+    Message,
     Notification,
     Person,
     Plan,
@@ -196,6 +200,8 @@ def case(c: Case) -> dict[str, Any]:
                 "due_on": day(d.due_on),
                 "status": d.status,
                 "received_on": day(d.received_on),
+                "uploadable": d.uploadable,
+                "document_id": d.document_id,
             }
             for d in c.missing_documents
         ],
@@ -249,6 +255,8 @@ def contact(c: Contact) -> dict[str, Any]:
         "hours": c.hours,
         "helps_with": c.helps_with,
         "is_primary": c.is_primary,
+        "takes_messages": c.takes_messages,
+        "answer_days": c.answer_days,
     }
 
 
@@ -359,3 +367,89 @@ def access_log_entry(e: AccessLogEntry) -> dict[str, Any]:
 
 def as_date(value: date | None) -> str | None:
     return day(value)
+
+
+def contact_ref(c: Contact) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "role": c.role,
+        "role_title": c.role_title,
+        "answer_days": c.answer_days,
+    }
+
+
+def document(d: Document) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "filename": d.filename,
+        "content_type": d.content_type,
+        "size": d.size,
+        "sha256": d.sha256,
+        "uploaded_at": iso(d.uploaded_at),
+        "uploaded_by": {"id": d.uploaded_by_id, "name": d.uploaded_by_name},
+        "message_id": d.message_id,
+        "missing_document_id": d.missing_document_id,
+    }
+
+
+def message(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "author": {"kind": m.author_kind, "id": m.author_id, "name": m.author_name},
+        "basis": m.basis,
+        "body": m.body,
+        "letter_id": m.letter_id,
+        "sent_at": iso(m.sent_at),
+        "read_at": iso(m.read_at),
+        "read_by": m.read_by_name,
+        "attachments": [document(d) for d in m.attachments],
+    }
+
+
+def conversation(c: Conversation, *, with_messages: bool = True) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "person": person_ref(c.person),
+        "contact": contact_ref(c.contact),
+        "last_message_at": iso(c.last_message_at),
+        "unread_by_citizen": sum(
+            1 for m in c.messages if m.author_kind == "staff" and m.read_at is None
+        ),
+        "unread_by_staff": sum(
+            1 for m in c.messages if m.author_kind == "citizen" and m.read_at is None
+        ),
+        "messages": [message(m) for m in reversed(c.messages)] if with_messages else [],
+    }
+
+
+def letter(item: Letter, *, detail: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": item.id,
+        "kind": item.kind,
+        "title": item.title,
+        "department": item.department,
+        "sender": item.sender,
+        "sent_on": day(item.sent_on),
+        "read_at": iso(item.read_at),
+        "document_id": item.document_id,
+    }
+    if not detail:
+        return body
+    body["summary"] = item.summary
+    body["decision"] = None
+    if item.kind == "decision":
+        weeks = item.complaint_weeks or 4
+        body["decision"] = {
+            "decided": item.decided or "",
+            "legal_basis": item.legal_basis or "",
+            "complaint": {
+                "to": item.complaint_to or "",
+                "weeks": weeks,
+                "deadline": day(clock.complaint_deadline(item.sent_on, weeks)),
+                "how": item.complaint_how or "",
+                "contact_id": item.complaint_contact_id,
+            },
+        }
+    return body

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from planapi.clock import TZ, add_months
+from planapi.demo.letters import letter_with_pdf
 from planapi.demo.personas import CASELOADS, CASEWORKERS, CITIZENS
 from planapi.extensions import db
 from planapi.instruments import INSTRUMENTS, score
@@ -29,7 +30,10 @@ from planapi.models import (
     ConsentScope,
     ConsentText,
     Contact,
+    Conversation,
     Intervention,
+    Letter,
+    Message,
     MissingDocument,
     Notification,
     Person,
@@ -309,6 +313,11 @@ def contacts(
                 hours=hours,
                 helps_with=helps,
                 is_primary=n == 1,
+                # The coordinating caseworker answers in the portal's caseworker area; the
+                # housing support answers too, from her own system.
+                takes_messages=role in ("coordinating_caseworker", "housing_support"),
+                answer_days={"coordinating_caseworker": 2, "housing_support": 3}.get(role),
+                caseworker_id="cw-lene" if name == "Lene Bach" else None,
             )
         )
 
@@ -1301,6 +1310,7 @@ def emma(w: World) -> None:
                 due_on=w.day(14),
                 status=status,
                 received_on=w.day(received) if received is not None else None,
+                uploadable=status == "missing",
             )
         )
     contacts(
@@ -1506,6 +1516,117 @@ def karim(w: World) -> None:
     )
 
 
+def messages(w: World) -> None:
+    """Mette's conversation with Lene; Karim's decision with complaint guidance."""
+    w.add(
+        Conversation(
+            id="cv-mette-lene",
+            person_id="p-mette",
+            contact_id="ct-mette-1",
+            last_message_at=w.at(-1, 10, 14),
+        ),
+        Message(
+            id="m-mette-1",
+            conversation_id="cv-mette-lene",
+            author_kind="staff",
+            author_id="cw-lene",
+            author_name="Lene Bach",
+            basis=None,
+            body="Hej Mette. Husk at tage dit sygesikringskort med til mødet på torsdag. "
+            "Skriv endelig, hvis du har spørgsmål til planen. Venlig hilsen Lene",
+            letter_id=None,
+            sent_at=w.at(-2, 9, 30),
+            read_at=w.at(-2, 17, 5),
+            read_by_name="Mette Lund Sørensen",
+        ),
+        Message(
+            id="m-mette-2",
+            conversation_id="cv-mette-lene",
+            author_kind="citizen",
+            author_id="p-mette",
+            author_name="Mette Lund Sørensen",
+            basis="self",
+            body="Tak, Lene. Må min søster komme med til mødet?",
+            letter_id=None,
+            sent_at=w.at(-2, 17, 12),
+            read_at=w.at(-1, 10, 2),
+            read_by_name="Lene Bach",
+        ),
+        Message(
+            id="m-mette-3",
+            conversation_id="cv-mette-lene",
+            author_kind="staff",
+            author_id="cw-lene",
+            author_name="Lene Bach",
+            basis=None,
+            body="Ja, det er helt fint. Hun er velkommen.",
+            letter_id=None,
+            sent_at=w.at(-1, 10, 14),
+            read_at=None,
+            read_by_name=None,
+        ),
+    )
+    sender = f"{KOMMUNE}, Socialafdelingen"
+    decision, pdf = letter_with_pdf(
+        Letter(
+            id="l-karim-decision",
+            person_id="p-karim",
+            kind="decision",
+            title="Afgørelse om bostøtte og misbrugsbehandling",
+            department="social",
+            sender=sender,
+            sent_on=w.day(-3),
+            read_at=None,
+            summary="Vi har truffet én samlet afgørelse om den hjælp, du får fra "
+            "Socialafdelingen og Sundhed.",
+            decided="Du får bostøtte 3 timer om ugen fra 1. december. Du får også "
+            "dagbehandling for dit misbrug 2 dage om ugen i 12 uger. Vi ser på det igen, "
+            "når de 12 uger er gået.",
+            legal_basis=f"{SEL85.capitalize()} og sundhedslovens § 141",
+            complaint_to="Ankestyrelsen. Du sender klagen til os, og vi ser på sagen igen. "
+            "Giver vi dig ikke ret, sender vi klagen videre til Ankestyrelsen.",
+            complaint_weeks=4,
+            complaint_how="Skriv til os her i Mit Overblik, ring til os eller send et brev. "
+            "Skriv, hvad du er uenig i. Du behøver ikke bruge særlige ord.",
+            complaint_contact_id="ct-karim-1",
+        ),
+        [
+            "Kære Karim Hassan",
+            "Vi har truffet én samlet afgørelse om den hjælp, du får.",
+            "Du får bostøtte 3 timer om ugen fra 1. december og dagbehandling for dit "
+            "misbrug 2 dage om ugen i 12 uger.",
+            "Afgørelsen er truffet efter servicelovens § 85 og sundhedslovens § 141.",
+            "Du kan klage inden 4 uger. Send klagen til Nordby Kommune, Socialafdelingen.",
+            "Venlig hilsen Lene Bach, koordinerende sagsbehandler",
+        ],
+        sent_at=w.at(-3, 9, 0),
+    )
+    letter, letter_pdf = letter_with_pdf(
+        Letter(
+            id="l-karim-meeting",
+            person_id="p-karim",
+            kind="letter",
+            title="Indkaldelse til opfølgningsmøde",
+            department="social",
+            sender=sender,
+            sent_on=w.day(-12),
+            read_at=w.at(-11, 8, 40),
+            summary="Vi inviterer dig til et møde om din plan.",
+            decided=None,
+            legal_basis=None,
+            complaint_to=None,
+            complaint_weeks=None,
+            complaint_how=None,
+            complaint_contact_id=None,
+        ),
+        ["Kære Karim Hassan", "Vi inviterer dig til et møde om din plan hos Socialafdelingen."],
+        sent_at=w.at(-12, 9, 0),
+    )
+    w.add(pdf, letter_pdf)
+    w.s.flush()
+    w.add(decision, letter)
+
+
 def load(session: Session, today: date) -> None:
     w = World(session, today)
     reset(session)
@@ -1516,5 +1637,7 @@ def load(session: Session, today: date) -> None:
     mette(w)
     emma(w)
     karim(w)
+    session.flush()
+    messages(w)
     log(w, "p-freja", -1, 12, ("p-freja", "Freja Dam", "citizen"), "read", "plan", "self")
     session.commit()

@@ -29,6 +29,8 @@ READS = (
     "/questionnaires",
     "/scores",
     "/access-log",
+    "/conversations",
+    "/letters",
 )
 # (who, whose data, allowed)
 CALLERS: list[tuple[str, As, str, bool]] = [

@@ -38,6 +38,7 @@ def test_the_contract_names_the_agreed_schemas() -> None:
         "Case", "CaseStep", "MissingDocument", "Appointment", "ChangeRequest", "Contact",
         "Consent", "ConsentEvent", "Notification", "Instrument", "Item", "Scale",
         "DueQuestionnaire", "QuestionnaireResponse", "Score", "AccessLogEntry", "Problem",
+        "Conversation", "Message", "Document", "Letter", "LetterDetail",
     }  # fmt: skip
     assert agreed <= names
 
@@ -81,6 +82,8 @@ def test_the_server_conforms_to_its_contract(case: Any, api_app: Flask) -> None:
         parameters = {}
     if parameters.get("person_id") == "p-mette" and random_bit(case):
         headers.update(citizen("p-mette").headers())
+    if parameters.get("person_id") == "p-karim" and random_bit(case):
+        headers.update(citizen("p-karim").headers())
     if parameters.get("caseworker_id") == "cw-lene" and random_bit(case):
         headers.update({"X-Actor-Id": "cw-lene", "X-Actor-Role": "caseworker"})
     case.call_and_validate(headers=headers)
@@ -106,6 +109,9 @@ def random_bit(case: Any) -> bool:
         ("/v1/persons/{id}/questionnaires/who-5/responses", "self"),
         ("/v1/persons/{id}/scores", "self"),
         ("/v1/persons/{id}/access-log", "self"),
+        ("/v1/persons/{id}/conversations", "self"),
+        ("/v1/persons/{id}/letters", "self"),
+        ("/v1/persons/{id}/conversations", "caseworker"),
         ("/v1/persons/{id}/plan", "caseworker"),
     ],
 )
