@@ -7,13 +7,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     g,
     redirect,
     render_template,
@@ -28,11 +26,10 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from auth.access import access
-from portal import outbox
+from portal import outbox, pages
 from portal.clients.appointments import Appointment, AppointmentsClient, TimeWindow
 from portal.clients.base import (
     Caller,
-    PlanAPIForbidden,
     PlanAPINotFound,
     PlanAPIRejected,
     new_idempotency_key,
@@ -40,7 +37,7 @@ from portal.clients.base import (
 from portal.extensions import db
 from portal.i18n import TZ
 from portal.models import CalendarFeed, utcnow
-from portal.views.overview import current_caller, fetch
+from portal.pages import fetch, render_page
 
 bp = Blueprint("appointments", __name__)
 
@@ -65,34 +62,19 @@ def citizen_can_write() -> bool:
     return bool(acting) and not acting.read_only
 
 
-def _render_page_or_block(template: str, block: str, **context: Any) -> Response:
-    """The whole page, or for an htmx request only the named block of it."""
-    if request.headers.get("HX-Request") == "true":
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        tmpl = app.jinja_env.get_template(template)
-        app.update_template_context(context)
-        body = "".join(tmpl.blocks[block](tmpl.new_context(context)))
-        response = Response(body)
-    else:
-        response = Response(render_template(template, **context))
-    response.vary.add("HX-Request")
-    return response
-
-
 @bp.get("/aftaler")
 @access("citizen")
 def index() -> ResponseReturnValue:
-    caller, person_id = current_caller(), g.acting.subject_id
+    caller, person_id = pages.caller(), pages.person_id()
     client = AppointmentsClient(caller)
     show_past = request.args.get("vis") == "tidligere"
-    is_htmx = request.headers.get("HX-Request") == "true"
     upcoming, upcoming_failed = (
-        (None, False) if is_htmx else fetch(lambda: client.list_appointments(person_id))
+        (None, False) if pages.is_htmx() else fetch(lambda: client.list_appointments(person_id))
     )
     past, past_failed = (
         fetch(lambda: client.list_appointments(person_id, "past")) if show_past else (None, False)
     )
-    return _render_page_or_block(
+    return render_page(
         "pages/appointments/index.html",
         "past",
         upcoming=upcoming or [],
@@ -100,7 +82,7 @@ def index() -> ResponseReturnValue:
         show_past=show_past,
         past=past or [],
         past_failed=past_failed,
-        can_feed=g.acting.basis == "self" and not g.acting.read_only,
+        can_feed=pages.acting().basis == "self" and not pages.acting().read_only,
     )
 
 
@@ -164,17 +146,13 @@ def _ics_response(body: bytes, filename: str) -> Response:
 @bp.get("/aftaler/<string:appointment_id>/kalender.ics")
 @access("citizen")
 def ics(appointment_id: str) -> ResponseReturnValue:
-    appointment = _appointment_or_404(current_caller(), appointment_id)
+    appointment = _appointment_or_404(pages.caller(), appointment_id)
     return _ics_response(_calendar([appointment], appointment.title), "aftale.ics")
 
 
 def _appointment_or_404(caller: Caller, appointment_id: str) -> Appointment:
-    try:
-        return AppointmentsClient(caller).get_appointment(g.acting.subject_id, appointment_id)
-    except PlanAPINotFound:
-        abort(404)
-    except PlanAPIForbidden:
-        abort(403)
+    # Unknown (404) and refused (403) reach the error handler.
+    return AppointmentsClient(caller).get_appointment(pages.person_id(), appointment_id)
 
 
 # --- the personal calendar feed ---------------------------------------------------------
@@ -203,7 +181,7 @@ def _revoke_feeds(person_id: str) -> None:
 
 def _require_own_data() -> None:
     """The feed is read later without a login, as the person themself; so only for 'self'."""
-    if g.acting.basis != "self" or g.acting.read_only:
+    if pages.acting().basis != "self" or pages.acting().read_only:
         abort(403)
 
 
@@ -212,7 +190,7 @@ def _require_own_data() -> None:
 def feed() -> ResponseReturnValue:
     _require_own_data()
     return render_template(
-        "pages/appointments/feed.html", active=_active_feed(g.acting.subject_id), new_url=None
+        "pages/appointments/feed.html", active=_active_feed(pages.person_id()), new_url=None
     )
 
 
@@ -221,7 +199,7 @@ def feed() -> ResponseReturnValue:
 def feed_create() -> ResponseReturnValue:
     """A new secret URL; any older one stops working. Only its hash is stored."""
     _require_own_data()
-    person_id = g.acting.subject_id
+    person_id = pages.person_id()
     _revoke_feeds(person_id)
     token = secrets.token_urlsafe(32)
     db.session.add(CalendarFeed(person_id=person_id, token_hash=_hash(token)))
@@ -237,7 +215,7 @@ def feed_create() -> ResponseReturnValue:
 @access("citizen_write")
 def feed_revoke() -> ResponseReturnValue:
     _require_own_data()
-    _revoke_feeds(g.acting.subject_id)
+    _revoke_feeds(pages.person_id())
     db.session.commit()
     return redirect(url_for("appointments.feed", stoppet=1), 303)
 
@@ -334,12 +312,12 @@ def _parse_date(text: str) -> date | None:
 
 
 def _require_write() -> None:
-    if g.acting.read_only:
+    if pages.acting().read_only:
         abort(403)
 
 
 def _move_page(appointment: Appointment | None, form: MoveForm, step: str) -> Response:
-    return _render_page_or_block(
+    return render_page(
         "pages/appointments/move.html",
         "move_step",
         appointment=appointment,
@@ -357,7 +335,7 @@ def _move_page(appointment: Appointment | None, form: MoveForm, step: str) -> Re
 def move(appointment_id: str) -> ResponseReturnValue:
     """GET: the form. POST: check it, then the summary (or the form again with errors)."""
     _require_write()
-    appointment = _appointment_or_404(current_caller(), appointment_id)
+    appointment = _appointment_or_404(pages.caller(), appointment_id)
     if request.method == "GET":
         return _move_page(appointment, MoveForm(), "form")
     form = MoveForm.from_request()
@@ -365,7 +343,7 @@ def move(appointment_id: str) -> ResponseReturnValue:
         return _move_page(appointment, form, "form")
     if not form.validate():
         response = _move_page(appointment, form, "form")
-        response.status_code = 200 if request.headers.get("HX-Request") else 400
+        response.status_code = 200 if pages.is_htmx() else 400
         return response
     return _move_page(appointment, form, "summary")
 
@@ -375,7 +353,7 @@ def move(appointment_id: str) -> ResponseReturnValue:
 def move_send(appointment_id: str) -> ResponseReturnValue:
     """Send through the outbox. Reads nothing first: a down plan API must not lose it."""
     _require_write()
-    caller, person_id = current_caller(), g.acting.subject_id
+    caller, person_id = pages.caller(), pages.person_id()
     form = MoveForm.from_request()
     if form.validate():
         try:
@@ -387,8 +365,6 @@ def move_send(appointment_id: str) -> ResponseReturnValue:
                 payload=AppointmentsClient.change_request_payload(form.reason, form.windows),
                 idempotency_key=form.idempotency_key,
             )
-        except PlanAPIForbidden:
-            abort(403)
         except (PlanAPIRejected, PlanAPINotFound):
             form.errors["reason"] = _("We could not send your request. Check what you wrote.")
     if form.errors:
@@ -420,8 +396,8 @@ def move_receipt(appointment_id: str, key: str) -> ResponseReturnValue:
         abort(404)
     try:
         appointment, _failed = fetch(
-            lambda: AppointmentsClient(current_caller()).get_appointment(
-                g.acting.subject_id, appointment_id
+            lambda: AppointmentsClient(pages.caller()).get_appointment(
+                pages.person_id(), appointment_id
             )
         )
     except PlanAPINotFound:

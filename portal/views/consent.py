@@ -30,20 +30,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from auth.access import access
-from portal import outbox, waiting
-from portal.clients.base import (
-    Caller,
-    PlanAPIForbidden,
-    PlanAPINotFound,
-    PlanAPIRejected,
-    PlanAPIUnavailable,
-)
+from auth.session import ActingAs
+from portal import outbox, pages, waiting
+from portal.clients.base import Caller, PlanAPIRejected, PlanAPIUnavailable
 from portal.clients.consents import Consent, ConsentsClient, ConsentText
 from portal.extensions import db
 from portal.i18n import TZ, short_date
 from portal.models import OutboxMessage
-from portal.views.overview import current_caller, load_plan
-from portal.views.plan import DEPARTMENTS
+from portal.pages import DEPARTMENTS, load_plan, optional
 
 bp = Blueprint("consent", __name__)
 
@@ -79,29 +73,18 @@ EVENT_LABELS = {
 # --- who is asking -------------------------------------------------------------------
 
 
-def _acting() -> Any:
-    acting = g.get("acting")
-    if acting is None:
-        abort(403)
-    return acting
-
-
-def may_change(acting: Any) -> bool:
+def may_change(acting: ActingAs | None) -> bool:
     """Consent is given or withdrawn by the person or by a parent with custody."""
     return acting is not None and not acting.read_only and acting.basis in ("self", "custody")
 
 
 def _require_change() -> None:
-    if not may_change(_acting()):
+    if not may_change(pages.acting()):
         abort(403)
 
 
-def _person_id() -> str:
-    return str(_acting().subject_id)
-
-
 def _client(caller: Caller | None = None) -> ConsentsClient:
-    return ConsentsClient(caller or current_caller())
+    return ConsentsClient(caller or pages.caller())
 
 
 def new_form_key() -> str:
@@ -116,7 +99,7 @@ def _form_key(value: str | None) -> str | None:
 
 def _idempotency_key(form_key: str) -> str:
     # Bound to the person and the actor: a form key can never touch someone else's change.
-    return f"consent:{_person_id()}:{_acting().actor_id}:{form_key}"
+    return f"consent:{pages.person_id()}:{pages.acting().actor_id}:{form_key}"
 
 
 def _departments(values: Iterable[str]) -> list[str]:
@@ -127,21 +110,11 @@ def _departments(values: Iterable[str]) -> list[str]:
 
 def _consent_or_404(consent_id: str) -> Consent:
     # Always the acting person's id in the path: an id of someone else's consent is a 404.
-    try:
-        return _client().get_consent(_person_id(), consent_id)
-    except PlanAPINotFound:
-        abort(404)
-    except PlanAPIForbidden:
-        abort(403)
+    return _client().get_consent(pages.person_id(), consent_id)
 
 
 def _consents() -> list[Consent]:
-    try:
-        return _client().list_consents(_person_id())
-    except PlanAPIForbidden:
-        abort(403)
-    except PlanAPINotFound:
-        abort(404)
+    return _client().list_consents(pages.person_id())
 
 
 def _covered(consents: list[Consent]) -> set[str]:
@@ -149,7 +122,7 @@ def _covered(consents: list[Consent]) -> set[str]:
 
 
 def _pending() -> list[OutboxMessage]:
-    return [m for m in outbox.pending_for(_person_id()) if m.kind in KINDS]
+    return [m for m in outbox.pending_for(pages.person_id()) if m.kind in KINDS]
 
 
 def _consent_id_of(message: OutboxMessage) -> str | None:
@@ -196,8 +169,8 @@ def expiring_consents(caller: Caller, person_id: str) -> list[waiting.WaitingIte
             waiting.WaitingItem(
                 kind="consent",
                 title=(
-                    _("Renew the consent for %(name)s", name=g.acting.subject_name)
-                    if g.acting.basis == "custody"
+                    _("Renew the consent for %(name)s", name=pages.acting().subject_name)
+                    if pages.acting().basis == "custody"
                     else _("Renew your consent")
                 ),
                 detail=_(
@@ -222,10 +195,10 @@ def _local_date(moment: datetime) -> date:
 @bp.get("/samtykke")
 @access("citizen")
 def index() -> ResponseReturnValue:
-    acting = _acting()
+    acting = pages.acting()
     if may_change(acting):
         try:
-            outbox.deliver_pending(_person_id(), limit=10)
+            outbox.deliver_pending(pages.person_id(), limit=10)
         except Exception:  # delivering here is only a bonus; the deliverer process retries
             db.session.rollback()
     consents = _consents()
@@ -264,11 +237,8 @@ class GiveForm:
 
 def _offered(consents: list[Consent]) -> list[str]:
     """The departments of the person's plan (or all) that no active consent covers yet."""
-    caller, person_id = current_caller(), _person_id()
-    try:
-        plan = load_plan(caller, person_id)
-    except (PlanAPINotFound, PlanAPIForbidden):
-        plan = None
+    caller, person_id = pages.caller(), pages.person_id()
+    plan = optional(lambda: load_plan(caller, person_id))
     listed = _departments(plan.departments) if plan and plan.departments else list(DEPARTMENTS)
     covered = _covered(consents)
     return [d for d in listed if d not in covered]
@@ -311,10 +281,7 @@ def give() -> ResponseReturnValue:
 def _text_or_404(version: str) -> ConsentText:
     if not version or len(version) > 32:
         abort(404)
-    try:
-        return _client().get_text(version)
-    except PlanAPINotFound:
-        abort(404)
+    return _client().get_text(version)  # an unknown version is a 404 from the plan API
 
 
 @bp.route("/samtykke/giv/omfang", methods=["GET", "POST"])
@@ -360,7 +327,7 @@ def give_send() -> ResponseReturnValue:
         flash(_("Your consent is already registered and will be delivered."), "info")
         return redirect(url_for("consent.index"), 303)
     try:
-        covered = _covered(_client().list_consents(_person_id()))
+        covered = _covered(_client().list_consents(pages.person_id()))
     except PlanAPIUnavailable:
         covered = set()  # checked again by the plan API's idempotency key when delivered
     if covered.intersection(departments):
@@ -373,23 +340,19 @@ def give_send() -> ResponseReturnValue:
             [(d, str(INFORMATION[d])) for d in departments],
             VALID_MONTHS,
         )
-    return _submit(KIND_GRANT, ConsentsClient.grant_path(_person_id()), payload, form_key)
+    return _submit(KIND_GRANT, ConsentsClient.grant_path(pages.person_id()), payload, form_key)
 
 
 def _submit(kind: str, path: str, payload: dict[str, Any], form_key: str) -> ResponseReturnValue:
     try:
         outbox.submit(
             kind=kind,
-            caller=current_caller(),
-            person_id=_person_id(),
+            caller=pages.caller(),
+            person_id=pages.person_id(),
             path=path,
             payload=payload,
             idempotency_key=_idempotency_key(form_key),
         )
-    except PlanAPINotFound:
-        abort(404)
-    except PlanAPIForbidden:
-        abort(403)
     except PlanAPIRejected as refused:
         if refused.status == 409:
             flash(_("This change has already been made. See your consent below."), "info")
@@ -463,7 +426,7 @@ def withdraw_send(consent_id: str) -> ResponseReturnValue:
         abort(400)
     if outbox.status_of(_idempotency_key(form_key)) in ("pending", "delivered"):
         return redirect(url_for("consent.receipt", form_key=form_key), 303)
-    path = ConsentsClient.withdrawal_path(_person_id(), consent_id)
+    path = ConsentsClient.withdrawal_path(pages.person_id(), consent_id)
     return _submit(KIND_WITHDRAW, path, ConsentsClient.withdrawal_payload(departments), form_key)
 
 
@@ -505,18 +468,14 @@ def renew_send(consent_id: str) -> ResponseReturnValue:
             flash(_("Your renewal is already registered and will be delivered."), "info")
             return redirect(url_for("consent.index"), 303)
     try:
-        current: Consent | None = _client().get_consent(_person_id(), consent_id)
+        current: Consent | None = _client().get_consent(pages.person_id(), consent_id)
     except PlanAPIUnavailable:
         current = None  # queued; the plan API checks the consent when it is delivered
-    except PlanAPINotFound:
-        abort(404)
-    except PlanAPIForbidden:
-        abort(403)
     if current is not None and not _renewal_due(current):
         # e.g. a fresh form after going back: it was renewed a moment ago
         flash(_("The consent does not need renewing now."), "info")
         return redirect(url_for("consent.index"), 303)
-    path = ConsentsClient.renewal_path(_person_id(), consent_id)
+    path = ConsentsClient.renewal_path(pages.person_id(), consent_id)
     return _submit(KIND_RENEW, path, ConsentsClient.renewal_payload(VALID_MONTHS), form_key)
 
 
@@ -531,7 +490,7 @@ def receipt(form_key: str) -> ResponseReturnValue:
     message = db.session.scalar(
         select(OutboxMessage).where(
             OutboxMessage.idempotency_key == _idempotency_key(form_key),
-            OutboxMessage.person_id == _person_id(),
+            OutboxMessage.person_id == pages.person_id(),
         )
     )
     if message is None or message.kind not in KINDS:

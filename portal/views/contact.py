@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from auth.access import access
+from portal import pages
 from portal.clients.contacts import Contact, ContactsClient
-from portal.views.overview import current_caller, fetch
+from portal.pages import fetch
 
 bp = Blueprint("contact", __name__)
 
@@ -33,7 +34,7 @@ def contact_role(contact: Contact) -> str:
 @bp.get("/kontakt")
 @access("citizen")
 def index() -> ResponseReturnValue:
-    caller, person_id = current_caller(), g.acting.subject_id
+    caller, person_id = pages.caller(), pages.person_id()
     contacts, failed = fetch(lambda: ContactsClient(caller).list_contacts(person_id))
     primary = next((c for c in contacts or [] if c.is_primary), None)
     others = [c for c in contacts or [] if c is not primary]

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, g, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from auth.access import access
 from auth.session import ActingAs
+from portal import pages
 from portal.clients.access_log import ACTOR_KINDS, AccessLogClient, AccessLogEntry
 from portal.clients.appointments import Appointment, AppointmentsClient
 from portal.clients.base import APIModel, PlanAPINotFound
@@ -28,7 +29,6 @@ from portal.clients.contacts import Contact, ContactsClient
 from portal.clients.plan import Case, Plan, PlanClient
 from portal.clients.questionnaires import QuestionnaireResponse, QuestionnairesClient, Score
 from portal.i18n import TZ
-from portal.views.overview import current_caller
 
 bp = Blueprint("mydata", __name__)
 
@@ -139,10 +139,10 @@ def _parse_filter(errors: dict[str, str]) -> LogFilter:
 @bp.get("/hvem-har-set-mine-oplysninger")
 @access("citizen")
 def access_log() -> ResponseReturnValue:
-    acting: ActingAs = g.acting
+    acting = pages.acting()
     errors: dict[str, str] = {}
     found = _parse_filter(errors)
-    result = AccessLogClient(current_caller()).list_access_log(
+    result = AccessLogClient(pages.caller()).list_access_log(
         acting.subject_id,
         actor_kind=found.kind or None,  # type: ignore[arg-type]
         since=found.since,
@@ -151,7 +151,7 @@ def access_log() -> ResponseReturnValue:
         page_size=PAGE_SIZE,
     )
     entries = [(e, who_label(e, acting)) for e in result.items]
-    pages = result.pages
+    page_count = result.pages
 
     def page_url(number: int) -> str:
         return url_for("mydata.access_log", **found.args(side=number))
@@ -164,9 +164,9 @@ def access_log() -> ResponseReturnValue:
             found=found,
             errors=errors,
             kinds=KIND_FILTER,
-            page_urls=[(n, page_url(n)) for n in range(1, pages + 1)],
+            page_urls=[(n, page_url(n)) for n in range(1, page_count + 1)],
             previous_url=page_url(found.page - 1) if found.page > 1 else None,
-            next_url=page_url(found.page + 1) if found.page < pages else None,
+            next_url=page_url(found.page + 1) if found.page < page_count else None,
         ),
         400 if errors else 200,
     )
@@ -193,7 +193,7 @@ class Export(APIModel):
 
 def gather(acting: ActingAs) -> Export:
     """Read every part from the plan API; the reads themselves land in the access log."""
-    caller, person_id = current_caller(), acting.subject_id
+    caller, person_id = pages.caller(), acting.subject_id
     plan = PlanClient(caller).get_plan(person_id)
     try:
         cases = PlanClient(caller).list_cases(person_id)
@@ -237,7 +237,7 @@ def index() -> ResponseReturnValue:
 @access("citizen_write")
 def export() -> ResponseReturnValue:
     """The readable document; `?hent=1` sends it as a file to keep."""
-    acting: ActingAs = g.acting
+    acting = pages.acting()
     data = gather(acting)
     response = Response(
         render_template(
@@ -257,7 +257,7 @@ def export() -> ResponseReturnValue:
 @bp.get("/mine-data/oplysninger.json")
 @access("citizen_write")
 def export_json() -> ResponseReturnValue:
-    acting: ActingAs = g.acting
+    acting = pages.acting()
     body = json.dumps(gather(acting).model_dump(mode="json"), ensure_ascii=False, indent=2)
     return Response(
         body,

@@ -2,73 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import TypeVar
 
 from flask import Blueprint, g, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-import auth
 from auth.access import access
-from portal import parallel, waiting
+from portal import pages, parallel, waiting
 from portal.clients.appointments import AppointmentsClient
-from portal.clients.base import Caller, PlanAPINotFound, PlanAPIUnavailable
+from portal.clients.base import Caller
 from portal.clients.contacts import ContactsClient
-from portal.clients.plan import Case, Plan, PlanClient
 from portal.i18n import TZ
+from portal.pages import fetch, load_cases, load_plan
 
 bp = Blueprint("overview", __name__)
-
-T = TypeVar("T")
-
-
-def current_caller() -> Caller:
-    """The Caller for plan-API calls on behalf of whoever is acting in this request."""
-    return auth.caller()
-
-
-def fetch(load: Callable[[], T]) -> tuple[T | None, bool]:
-    """Run one plan-API read for part of a page: (value, failed).
-
-    After the first failure in a request the rest are skipped, so a slow or down plan
-    API costs one timeout per page, not one per section.
-    """
-    if g.get("planapi_failed"):
-        return None, True
-    try:
-        return load(), False
-    except PlanAPIUnavailable:
-        g.planapi_failed = True
-        return None, True
-
-
-def load_plan(caller: Caller, person_id: str) -> Plan | None:
-    """The person's plan, read once per request (the overview and its sources share it)."""
-    cache: dict[str, Plan | None] = g.setdefault("plan_cache", {})
-    if person_id not in cache:
-        cache[person_id] = PlanClient(caller).get_plan(person_id)
-    return cache[person_id]
-
-
-def load_cases(caller: Caller, person_id: str) -> list[Case]:
-    """The person's cases with steps, read once per request; none for an unknown person."""
-    cache: dict[str, list[Case]] = g.setdefault("cases_cache", {})
-    if person_id not in cache:
-        try:
-            cache[person_id] = PlanClient(caller).list_cases(person_id)
-        except PlanAPINotFound:
-            cache[person_id] = []
-    return cache[person_id]
 
 
 @waiting.register
 def missing_statements(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
     """Statements (udtalelser) still missing in a case, e.g. an efterskole-support application."""
     items: list[waiting.WaitingItem] = []
-    if not g.acting.covers("cases:read"):
+    if not pages.acting().covers("cases:read"):
         return items
     for case in load_cases(caller, person_id):
         missing = case.missing
@@ -106,8 +62,8 @@ def _urgency(due: date | None) -> waiting.Urgency:
 @bp.get("/overblik")
 @access("citizen")
 def index() -> ResponseReturnValue:
-    caller, person_id = current_caller(), g.acting.subject_id
-    shows_contacts = g.acting.covers("contacts:read")
+    caller, person_id = pages.caller(), pages.person_id()
+    shows_contacts = pages.acting().covers("contacts:read")
     (plan, plan_failed), (upcoming, appointments_failed), (contacts, contacts_failed), waits = (
         parallel.run(
             lambda: fetch(lambda: load_plan(caller, person_id)),

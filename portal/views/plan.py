@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from auth.access import access
+from portal import pages
 from portal.clients.appointments import Appointment, AppointmentsClient
 from portal.clients.contacts import Contact, ContactsClient
-from portal.views.overview import current_caller, fetch, load_cases, load_plan
+from portal.pages import DEPARTMENTS, fetch, load_cases, load_plan
 
 bp = Blueprint("plan", __name__)
 
@@ -30,16 +31,6 @@ STEP_STATUS = {
     "done": _l("Done"),
     "current": _l("Now"),
     "pending": _l("Later"),
-}
-DEPARTMENTS = {
-    "employment": _l("Employment (jobcentre)"),
-    "social": _l("Social services for adults"),
-    "children_family": _l("Children and family"),
-    "youth_education": _l("Youth and education"),
-    "health": _l("Health"),
-    "school": _l("School"),
-    "elderly": _l("Elderly care"),
-    "daycare": _l("Daycare"),
 }
 MEMBER_ROLES = {
     "citizen": _l("you"),
@@ -84,11 +75,11 @@ def status_badge(code: str) -> str:
 @bp.get("/min-plan")
 @access("citizen")
 def index() -> ResponseReturnValue:
-    caller, person_id = current_caller(), g.acting.subject_id
+    caller, person_id = pages.caller(), pages.person_id()
     plan, failed = fetch(lambda: load_plan(caller, person_id))
     cases, cases_failed = (
         fetch(lambda: load_cases(caller, person_id))
-        if plan and g.acting.covers("cases:read")
+        if plan and pages.acting().covers("cases:read")
         else ([], False)
     )
     return render_template(
@@ -104,7 +95,7 @@ def index() -> ResponseReturnValue:
 @access("citizen")
 def fridge() -> ResponseReturnValue:
     """The plan's essentials on one A4 page in large type, with the next dates and who to call."""
-    caller, person_id = current_caller(), g.acting.subject_id
+    caller, person_id = pages.caller(), pages.person_id()
     plan, failed = fetch(lambda: load_plan(caller, person_id))
     upcoming: list[Appointment] | None = None
     primary: Contact | None = None
@@ -112,7 +103,7 @@ def fridge() -> ResponseReturnValue:
         upcoming, _ = fetch(lambda: AppointmentsClient(caller).list_appointments(person_id))
         contacts, _ = (
             fetch(lambda: ContactsClient(caller).list_contacts(person_id))
-            if g.acting.covers("contacts:read")
+            if pages.acting().covers("contacts:read")
             else ([], False)
         )
         primary = next((c for c in contacts or [] if c.is_primary), None)

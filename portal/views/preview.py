@@ -16,8 +16,9 @@ import auth
 from auth.access import access
 from auth.session import auth_data
 from portal.clients.access_log import AccessLogClient
-from portal.clients.base import Caller, PlanAPIForbidden, PlanAPINotFound
+from portal.clients.base import Caller
 from portal.clients.persons import CaseloadEntry, PersonsClient
+from portal.pages import refused
 
 bp = Blueprint("preview", __name__)
 
@@ -50,11 +51,9 @@ def _refuse_outside_caseload(person_id: str, purpose: str) -> ResponseReturnValu
         basis="caseworker_preview",
         purpose=purpose or _("No purpose given"),
     )
-    try:
-        AccessLogClient(caller).write_access_log(person_id, "preview", "person", purpose)
-    except (PlanAPIForbidden, PlanAPINotFound):
-        pass
-    else:  # the plan API allowed what the caseload said no to: do not show it anyway
+    log = AccessLogClient(caller)
+    if not refused(lambda: log.write_access_log(person_id, "preview", "person", purpose)):
+        # the plan API allowed what the caseload said no to: do not show it anyway
         current_app.logger.error("plan API allowed a preview outside the caseload: %s", person_id)
     current_app.logger.warning(
         "preview refused: %s has no caseload entry for %r", _caseworker_id(), person_id[:64]

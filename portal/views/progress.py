@@ -20,14 +20,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from auth.access import access
-from portal import cadence, charts, drafts, outbox, scoring, waiting
-from portal.clients.base import (
-    Caller,
-    PlanAPIForbidden,
-    PlanAPINotFound,
-    PlanAPIRejected,
-    PlanAPIUnavailable,
-)
+from auth.session import ActingAs
+from portal import cadence, charts, drafts, outbox, pages, scoring, waiting
+from portal.clients.base import Caller, PlanAPINotFound, PlanAPIRejected, PlanAPIUnavailable
 from portal.clients.questionnaires import (
     WHO5,
     DueQuestionnaire,
@@ -39,6 +34,7 @@ from portal.clients.questionnaires import (
 )
 from portal.extensions import db
 from portal.models import OutboxMessage
+from portal.pages import optional
 
 bp = Blueprint("progress", __name__)
 
@@ -52,28 +48,7 @@ PARENT_ANSWERS_UNDER = 15
 # --- who is asking -------------------------------------------------------------------
 
 
-def _acting() -> Any:
-    acting = g.get("acting")
-    if acting is None:
-        abort(403)
-    return acting
-
-
-def _caller() -> Caller:
-    acting = _acting()
-    return Caller(
-        actor_id=acting.actor_id,
-        actor_role=acting.actor_role,
-        basis=acting.basis,
-        purpose=getattr(acting, "purpose", "") or "",
-    )
-
-
-def _person_id() -> str:
-    return str(_acting().subject_id)
-
-
-def _may_answer(acting: Any) -> bool:
+def _may_answer(acting: ActingAs | None) -> bool:
     """The person themself, or a parent with custody of a child under 15."""
     if acting is None or acting.read_only:
         return False
@@ -85,7 +60,7 @@ def _may_answer(acting: Any) -> bool:
 
 def _idempotency_key(person_id: str, form_key: str) -> str:
     # Bound to the person and the actor: a form key can never touch someone else's write.
-    return f"questionnaire:{person_id}:{_acting().actor_id}:{form_key}"
+    return f"questionnaire:{person_id}:{pages.acting().actor_id}:{form_key}"
 
 
 def _form_key(value: str | None) -> str | None:
@@ -95,7 +70,7 @@ def _form_key(value: str | None) -> str | None:
 
 
 def _client(caller: Caller | None = None) -> QuestionnairesClient:
-    return QuestionnairesClient(caller or _caller())
+    return QuestionnairesClient(caller or pages.caller())
 
 
 def _pending(person_id: str) -> dict[str, OutboxMessage]:
@@ -294,8 +269,8 @@ def _ticks(low: int, high: int) -> tuple[int, ...]:
 @bp.get("/saadan-gaar-det")
 @access("citizen")
 def index() -> ResponseReturnValue:
-    person_id = _person_id()
-    acting = _acting()
+    person_id = pages.person_id()
+    acting = pages.acting()
     if not acting.read_only:
         try:
             outbox.deliver_pending(person_id, limit=10)
@@ -362,15 +337,10 @@ def _error_messages(instrument: Instrument, errors: Mapping[str, str]) -> dict[s
 
 def _answerable(instrument_id: str) -> tuple[str, Instrument]:
     """The instrument as this person answers it, if the one acting may answer it."""
-    if not _may_answer(_acting()):
+    if not _may_answer(pages.acting()):
         abort(403)
-    person_id = _person_id()
-    try:
-        return person_id, _client().get_person_questionnaire(person_id, instrument_id)
-    except PlanAPINotFound:
-        abort(404)
-    except PlanAPIForbidden:
-        abort(403)
+    person_id = pages.person_id()
+    return person_id, _client().get_person_questionnaire(person_id, instrument_id)
 
 
 def _typed(instrument: Instrument) -> dict[str, str]:
@@ -392,7 +362,7 @@ def _render_form(
             form_key=form_key,
             errors=errors or {},
             field_name=scoring.field_name,
-            for_child=_acting().basis == "custody",
+            for_child=pages.acting().basis == "custody",
             who5=WHO5,
         ),
         status,
@@ -403,7 +373,7 @@ def _render_form(
 @access("citizen_write")
 def answer(instrument_id: str) -> ResponseReturnValue:
     person_id, instrument = _answerable(instrument_id)
-    draft = drafts.find(_acting().actor_id, person_id, instrument_id)
+    draft = drafts.find(pages.acting().actor_id, person_id, instrument_id)
     if draft is not None and draft.instrument_version == str(instrument.version):
         return _render_form(instrument, draft.answers, draft.form_key)
     return _render_form(instrument, {}, drafts.new_form_key())
@@ -421,7 +391,7 @@ def review(instrument_id: str) -> ResponseReturnValue:
         messages = _error_messages(instrument, checked.errors)
         return _render_form(instrument, _typed(instrument), form_key, messages, 400)
     drafts.save(
-        actor_id=_acting().actor_id,
+        actor_id=pages.acting().actor_id,
         person_id=person_id,
         instrument_id=instrument_id,
         instrument_version=str(instrument.version),
@@ -438,7 +408,7 @@ def review(instrument_id: str) -> ResponseReturnValue:
         answers=checked.answers,
         form_key=form_key,
         field_name=scoring.field_name,
-        for_child=_acting().basis == "custody",
+        for_child=pages.acting().basis == "custody",
     )
 
 
@@ -451,7 +421,7 @@ def _sendable(instrument_id: str, form_key: str) -> Instrument:
     try:
         return _answerable(instrument_id)[1]
     except PlanAPIUnavailable:
-        draft = drafts.find(_acting().actor_id, _person_id(), instrument_id)
+        draft = drafts.find(pages.acting().actor_id, pages.person_id(), instrument_id)
         if draft is None or draft.form_key != form_key or draft.instrument is None:
             raise
         return Instrument.model_validate(draft.instrument)
@@ -460,7 +430,7 @@ def _sendable(instrument_id: str, form_key: str) -> Instrument:
 @bp.post("/saadan-gaar-det/<string:instrument_id>/send")
 @access("citizen_write")
 def send(instrument_id: str) -> ResponseReturnValue:
-    person_id = _person_id()
+    person_id = pages.person_id()
     form_key = _form_key(request.form.get("form_key"))
     if form_key is not None and outbox.status_of(_idempotency_key(person_id, form_key)) in (
         "pending",
@@ -475,12 +445,12 @@ def send(instrument_id: str) -> ResponseReturnValue:
         return _render_form(
             instrument, _typed(instrument), form_key or drafts.new_form_key(), messages, 400
         )
-    acting = _acting()
+    acting = pages.acting()
     payload = response_input(instrument, checked.answers, str(get_locale()))
     try:
         outbox.submit(
             kind=OUTBOX_KIND,
-            caller=_caller(),
+            caller=pages.caller(),
             person_id=person_id,
             path=responses_path(person_id, instrument.id),
             payload=payload,
@@ -504,8 +474,6 @@ def send(instrument_id: str) -> ResponseReturnValue:
                 _("Your answers could not be received. Please check them and send again."), "error"
             )
         return _render_form(instrument, checked.answers, drafts.new_form_key(), messages, 400)
-    except PlanAPIForbidden:
-        abort(403)
     drafts.discard(acting.actor_id, person_id, instrument_id)
     return redirect(url_for("progress.receipt", form_key=form_key), 303)
 
@@ -513,7 +481,7 @@ def send(instrument_id: str) -> ResponseReturnValue:
 @bp.get("/saadan-gaar-det/kvittering/<string:form_key>")
 @access("citizen")
 def receipt(form_key: str) -> ResponseReturnValue:
-    person_id = _person_id()
+    person_id = pages.person_id()
     if _form_key(form_key) is None:
         abort(404)
     message = db.session.scalar(
@@ -535,9 +503,10 @@ def receipt(form_key: str) -> ResponseReturnValue:
         )
     title = None
     instrument_id = _instrument_of(message)
+    instrument: Instrument | None
     try:
-        instrument: Instrument | None = _client().get_person_questionnaire(person_id, instrument_id)
-    except (PlanAPIUnavailable, PlanAPINotFound, PlanAPIForbidden):
+        instrument = optional(lambda: _client().get_person_questionnaire(person_id, instrument_id))
+    except PlanAPIUnavailable:
         instrument = None
     if instrument is not None:
         title = str(instrument.title)

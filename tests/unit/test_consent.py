@@ -200,6 +200,23 @@ def test_page_plan_api_refuses_read_is_403(
     assert client.get("/samtykke").status_code == 403
 
 
+@pytest.mark.parametrize("url", ["/samtykke/c-emma/forny", "/samtykke/c-emma/traek-tilbage"])
+def test_custody_refusal_page_names_nobody(
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: SignIn, url: str
+) -> None:
+    """Custody ended (Emma turned 18) after Anders chose her: the plan API refuses, and its
+    refusal page names nobody: not Emma, in the banner or anywhere else."""
+    sign_in("p-emma", "Emma Kjær Poulsen", basis="custody", actor=("p-anders", "Anders"), age=17)
+    refusal = {"title": "Forbidden", "detail": "custody ended"}
+    fake_planapi.on("GET", "/v1/persons/p-emma/consents/c-emma", status=403, json=refusal)
+    soup = pages.get(url, status=403)
+    page = normalize(soup.text)
+    assert "Emma" not in page and "Kjær Poulsen" not in page
+    assert "custody ended" not in page  # the plan API's wording stays internal
+    assert soup.select_one("h1") is not None
+    assert [r.url.path for r in fake_planapi.requests] == ["/v1/persons/p-emma/consents/c-emma"]
+
+
 # --- give ------------------------------------------------------------------------------
 
 

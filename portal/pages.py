@@ -1,0 +1,138 @@
+"""What every page view shares: who is acting, the plan-API caller, rendering a page or
+its htmx fragment, and the reads several pages make (the plan, the cases).
+
+Views import from here and never from one another. A view does not catch the plan
+API's refusal (`PlanAPIForbidden`) or "not found": they reach the one error handler
+(`portal/errors.py`), whose 403 page names nobody. A part of a page that may be missing
+uses `optional()`; a part that may fail while the rest of the page still shows uses
+`fetch()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Response, abort, current_app, g, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from auth.session import ActingAs
+from portal.clients.base import Caller, PlanAPIForbidden, PlanAPINotFound, PlanAPIUnavailable
+from portal.clients.plan import Case, Plan, PlanClient
+
+T = TypeVar("T")
+
+# The municipality's departments, in the order pages list them.
+DEPARTMENTS = {
+    "employment": _l("Employment (jobcentre)"),
+    "social": _l("Social services for adults"),
+    "children_family": _l("Children and family"),
+    "youth_education": _l("Youth and education"),
+    "health": _l("Health"),
+    "school": _l("School"),
+    "elderly": _l("Elderly care"),
+    "daycare": _l("Daycare"),
+}
+
+
+# --- who is asking -------------------------------------------------------------------
+
+
+def acting() -> ActingAs:
+    """Whose data this request shows and on what basis; 403 when nobody is acting."""
+    current: ActingAs | None = g.get("acting")
+    if current is None:
+        abort(403)
+    return current
+
+
+def caller() -> Caller:
+    """The plan-API caller for whoever is acting in this request (behind `@access`)."""
+    current = acting()
+    if current.pending_choice:
+        abort(403)
+    return current.caller()
+
+
+def person_id() -> str:
+    """The plan-API id of the person whose data is shown."""
+    return acting().subject_id
+
+
+# --- rendering -----------------------------------------------------------------------
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_page(template: str, block: str | None = None, **context: Any) -> Response:
+    """The whole page, or for an htmx request with a `block` only that block of it.
+
+    A block rendered alone does not run the template's top-level statements, so it must
+    import the macros it uses itself. The response varies on `HX-Request`.
+    """
+    if block is not None and is_htmx():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        tmpl = app.jinja_env.get_template(template)
+        app.update_template_context(context)
+        response = Response("".join(tmpl.blocks[block](tmpl.new_context(context))))
+    else:
+        response = Response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def fetch(load: Callable[[], T]) -> tuple[T | None, bool]:
+    """Run one plan-API read for part of a page: (value, failed).
+
+    After the first failure in a request the rest are skipped, so a slow or down plan
+    API costs one timeout per page, not one per section.
+    """
+    if g.get("planapi_failed"):
+        return None, True
+    try:
+        return load(), False
+    except PlanAPIUnavailable:
+        g.planapi_failed = True
+        return None, True
+
+
+def optional(load: Callable[[], T]) -> T | None:
+    """A read whose absence the page can live with: None if the plan API does not know
+    it or does not show it to this caller (e.g. outside a power of attorney's scope)."""
+    try:
+        return load()
+    except (PlanAPINotFound, PlanAPIForbidden):
+        return None
+
+
+def refused(call: Callable[[], object]) -> bool:
+    """Whether the plan API refused a call (403 or 404) instead of doing it."""
+    try:
+        call()
+    except (PlanAPINotFound, PlanAPIForbidden):
+        return True
+    return False
+
+
+def load_plan(caller: Caller, person_id: str) -> Plan | None:
+    """The person's plan, read once per request (the overview and its sources share it)."""
+    cache: dict[str, Plan | None] = g.setdefault("plan_cache", {})
+    if person_id not in cache:
+        cache[person_id] = PlanClient(caller).get_plan(person_id)
+    return cache[person_id]
+
+
+def load_cases(caller: Caller, person_id: str) -> list[Case]:
+    """The person's cases with steps, read once per request; none for an unknown person."""
+    cache: dict[str, list[Case]] = g.setdefault("cases_cache", {})
+    if person_id not in cache:
+        try:
+            cache[person_id] = PlanClient(caller).list_cases(person_id)
+        except PlanAPINotFound:
+            cache[person_id] = []
+    return cache[person_id]
