@@ -7,7 +7,6 @@ being answered, so that resuming and sending later still records one response.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -36,10 +35,6 @@ class QuestionnaireDraft(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
-
-
-def new_form_key() -> str:
-    return uuid.uuid4().hex
 
 
 def _the_draft(actor_id: str, person_id: str, instrument_id: str) -> tuple[Any, ...]:

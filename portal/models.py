@@ -21,6 +21,8 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     The row is committed *before* the first delivery attempt, so a crash between the
     citizen's click and the plan API's answer loses nothing; the plan API deduplicates
     on `idempotency_key`, so a delivery repeated after a crash records nothing twice.
+    The write's ids are columns (whose data, who sent it, which resource, which form), so
+    nothing is parsed back out of `path`.
     """
 
     __tablename__ = "outbox_message"
@@ -30,6 +32,10 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(60))
     person_id: Mapped[str] = mapped_column(String(100), index=True)
+    actor_id: Mapped[str] = mapped_column(String(100), default="")
+    resource_id: Mapped[str] = mapped_column(String(100), default="")
+    form_key: Mapped[str] = mapped_column(String(64), default="")
+    method: Mapped[str] = mapped_column(String(10), default="POST")
     path: Mapped[str] = mapped_column(String(500))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     caller: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,14 +1,27 @@
-"""Nothing a citizen submits is lost: writes go through the outbox.
+"""Nothing a citizen submits is lost: every write to the plan API goes through the outbox.
 
-`submit()` stores the write, then tries to deliver it at once. If the plan API is down
-the write stays pending and `deliver_pending()` (run by `flask --app portal outbox run`,
-and opportunistically on the citizen's next page view) delivers it later. The plan API
-deduplicates on the idempotency key, so every write is recorded exactly once.
+The one write path: a resource client describes a write as a `Write` (what, whose,
+which resource, where, body), and a view hands it here with the form key of the form
+that was sent (`new_form_key()`, a hidden field made on the server):
+
+    delivery = outbox.submit(ConsentsClient.renew(person_id, consent_id), caller, form_key)
+
+`submit()` makes the idempotency key (`idempotency_key()`, the only place one is made:
+bound to the kind, the person, the actor and the resource, so a form key can never touch
+anyone else's write), stores the write and tries to deliver it at once. If the plan API
+is down the write stays pending and `deliver_pending()` (run by `flask --app portal outbox
+run`, and `deliver_soon()` on the citizen's next page view) delivers it later. The plan
+API deduplicates on the key, so every write is recorded exactly once. `sent()` says if a
+form was sent already (a double click), `receipt()` finds the stored write for a receipt
+page, `pending()` what is still on its way.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -18,19 +31,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clients.base import (
-    APIModel,
     Caller,
     PlanAPIClient,
     PlanAPIError,
     PlanAPIRejected,
     PlanAPIUnavailable,
+    Write,
 )
 from portal.extensions import db
 from portal.models import OutboxMessage, utcnow
 
-
-class _Raw(APIModel):
-    model_config = {"extra": "allow", "frozen": True}
+FORM_KEY_LENGTH = 32
+KEY_MAX = 200  # the plan API takes idempotency keys of 1-200 characters
 
 
 @dataclass(frozen=True)
@@ -40,12 +52,60 @@ class Delivery:
     response: dict[str, Any] | None
 
 
+# --- keys ----------------------------------------------------------------------------
+
+
+def new_form_key() -> str:
+    """A fresh key for one form, put in a hidden field when the form is rendered."""
+    return secrets.token_hex(FORM_KEY_LENGTH // 2)
+
+
+def form_key(value: str | None) -> str | None:
+    """A form key as sent back by the browser, or None if it is not one we make."""
+    if value and len(value) == FORM_KEY_LENGTH and all(c in "0123456789abcdef" for c in value):
+        return value
+    return None
+
+
+def idempotency_key(
+    kind: str, person_id: str, actor_id: str, resource_id: str, form_key: str
+) -> str:
+    """The one idempotency key of the portal's writes.
+
+    Bound to what is written, whose data, who acts and which resource: the same form
+    sent twice gives the same key (one record); a form key taken from someone else's
+    form, or sent for another resource, gives a different one.
+    """
+    key = f"{kind}:{person_id}:{actor_id}:{resource_id}:{form_key}"
+    if len(key) <= KEY_MAX:
+        return key
+    return f"{kind[:60]}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _key(kind: str, person_id: str, resource_id: str, caller: Caller, form_key: str) -> str:
+    return idempotency_key(kind, person_id, caller.actor_id, resource_id, form_key)
+
+
+# --- sending -------------------------------------------------------------------------
+
+
 def _caller_from(data: dict[str, Any]) -> Caller:
     return Caller(
         actor_id=data["actor_id"],
         actor_role=data["actor_role"],
         basis=data["basis"],
         purpose=data.get("purpose", ""),
+    )
+
+
+def _write_of(message: OutboxMessage) -> Write:
+    return Write(
+        kind=message.kind,
+        person_id=message.person_id,
+        resource_id=message.resource_id,
+        path=message.path,
+        payload=message.payload,
+        method=message.method,  # type: ignore[arg-type]
     )
 
 
@@ -58,9 +118,7 @@ def _attempt(message: OutboxMessage) -> PlanAPIError | None:
     message.attempts += 1
     try:
         client = PlanAPIClient(_caller_from(message.caller))
-        result: _Raw = client.post(
-            message.path, _Raw, json=message.payload, idempotency_key=message.idempotency_key
-        )
+        result = client.send(_write_of(message), message.idempotency_key)
     except PlanAPIUnavailable as exc:
         message.last_error = str(exc)[:500]
         return None
@@ -71,35 +129,32 @@ def _attempt(message: OutboxMessage) -> PlanAPIError | None:
         return exc
     message.status = "delivered"
     message.delivered_at = utcnow()
-    message.response = result.model_dump()
+    message.response = result
     message.last_error = None
     return None
 
 
-def submit(
-    *,
-    kind: str,
-    caller: Caller,
-    person_id: str,
-    path: str,
-    payload: dict[str, Any],
-    idempotency_key: str,
-) -> Delivery:
-    """Store and try to deliver one write. The same key twice gives the first result.
+def submit(write: Write, caller: Caller, form_key: str) -> Delivery:
+    """Store and try to deliver one write. The same form twice gives the first result.
 
     Raises the plan API's refusal (PlanAPIRejected for validation, PlanAPIForbidden,
     PlanAPINotFound) so the view can tell the citizen; a down plan API is not an
     error here: the write is queued.
     """
-    message = _find(idempotency_key)
+    key = _key(write.kind, write.person_id, write.resource_id, caller, form_key)
+    message = _find(key)
     if message is None:
         db.session.add(
             OutboxMessage(
-                idempotency_key=idempotency_key,
-                kind=kind,
-                person_id=person_id,
-                path=path,
-                payload=payload,
+                idempotency_key=key,
+                kind=write.kind,
+                person_id=write.person_id,
+                actor_id=caller.actor_id,
+                resource_id=write.resource_id,
+                form_key=form_key,
+                method=write.method,
+                path=write.path,
+                payload=write.payload,
                 caller={
                     "actor_id": caller.actor_id,
                     "actor_role": caller.actor_role,
@@ -112,7 +167,7 @@ def submit(
             db.session.commit()
         except IntegrityError:  # a concurrent double submit stored it first
             db.session.rollback()
-        message = _find(idempotency_key)
+        message = _find(key)
         assert message is not None
     refusal = None
     if message.status == "pending":
@@ -122,31 +177,54 @@ def submit(
         raise refusal or PlanAPIRejected(message.last_error or "rejected", 422, message.response)
     return Delivery(
         status="delivered" if message.status == "delivered" else "queued",
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
         response=message.response if message.status == "delivered" else None,
     )
 
 
-def _find(idempotency_key: str) -> OutboxMessage | None:
-    return db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
+def _find(key: str) -> OutboxMessage | None:
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+
+
+# --- what was sent -------------------------------------------------------------------
+
+
+def sent(kind: str, person_id: str, resource_id: str, caller: Caller, form_key: str) -> bool:
+    """Whether this form was sent already (pending or delivered): a double click, or back
+    and send again, goes to the first one's receipt."""
+    status = db.session.scalar(
+        select(OutboxMessage.status).where(
+            OutboxMessage.idempotency_key == _key(kind, person_id, resource_id, caller, form_key)
+        )
     )
+    return status in ("pending", "delivered")
 
 
-def pending_for(person_id: str) -> list[OutboxMessage]:
-    return list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.person_id == person_id, OutboxMessage.status == "pending")
-            .order_by(OutboxMessage.created_at)
+def receipt(
+    kinds: Iterable[str], person_id: str, caller: Caller, form_key: str
+) -> OutboxMessage | None:
+    """The write sent with this form, by this actor for this person, for its receipt page."""
+    return db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.actor_id == caller.actor_id,
+            OutboxMessage.form_key == form_key,
+            OutboxMessage.kind.in_(list(kinds)),
         )
     )
 
 
-def status_of(idempotency_key: str) -> str | None:
-    return db.session.scalar(
-        select(OutboxMessage.status).where(OutboxMessage.idempotency_key == idempotency_key)
+def pending(person_id: str, kinds: Iterable[str] | None = None) -> list[OutboxMessage]:
+    """The person's writes still on their way, oldest first (of these kinds, if given)."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.person_id == person_id, OutboxMessage.status == "pending"
     )
+    if kinds is not None:
+        query = query.where(OutboxMessage.kind.in_(list(kinds)))
+    return list(db.session.scalars(query.order_by(OutboxMessage.created_at)))
+
+
+# --- delivering later ----------------------------------------------------------------
 
 
 def deliver_pending(person_id: str | None = None, limit: int = 100) -> int:
@@ -167,6 +245,18 @@ def deliver_pending(person_id: str | None = None, limit: int = 100) -> int:
         elif message.status == "pending":
             break  # the plan API is down: try again next round
     return delivered
+
+
+def deliver_soon(person_id: str) -> None:
+    """On the citizen's own page view: deliver what waits for them, if the plan API is up.
+
+    Only a bonus (the deliverer process retries), so nothing here fails the page.
+    """
+    try:
+        deliver_pending(person_id, limit=10)
+    except Exception:
+        current_app.logger.warning("opportunistic outbox delivery failed", exc_info=True)
+        db.session.rollback()
 
 
 def init_app(app: Flask) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from portal.clients.base import APIModel, PlanAPIClient
+from portal.clients.base import APIModel, PlanAPIClient, Write
 from portal.clients.plan import PersonRef
+
+CHANGE_REQUEST = "appointment_change_request"  # what a move request is, in the outbox
 
 
 class TimeWindow(APIModel):
@@ -90,16 +92,16 @@ class AppointmentsClient(PlanAPIClient):
         return self.get(f"/v1/persons/{person_id}/appointments/{appointment_id}", Appointment)
 
     @staticmethod
-    def change_request_path(person_id: str, appointment_id: str) -> str:
+    def request_change(
+        person_id: str, appointment_id: str, reason: str, preferred_times: list[TimeWindow]
+    ) -> Write:
         """POST /v1/persons/{person_id}/appointments/{appointment_id}/change-requests
         (sent through the outbox, so the write survives a down plan API)."""
-        return f"/v1/persons/{person_id}/appointments/{appointment_id}/change-requests"
-
-    @staticmethod
-    def change_request_payload(reason: str, preferred_times: list[TimeWindow]) -> dict[str, Any]:
-        return {
+        payload = {
             "reason": reason,
             "preferred_times": [
                 {"start": w.start.isoformat(), "end": w.end.isoformat()} for w in preferred_times
             ],
         }
+        path = f"/v1/persons/{person_id}/appointments/{appointment_id}/change-requests"
+        return Write(CHANGE_REQUEST, person_id, appointment_id, path, payload)

@@ -7,7 +7,6 @@ so views only ever see models or one of the exceptions below.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
@@ -82,8 +81,22 @@ class Caller:
         return headers
 
 
-def new_idempotency_key() -> str:
-    return str(uuid.uuid4())
+@dataclass(frozen=True)
+class Write:
+    """One write to the plan API as a resource client describes it; `portal.outbox` sends it.
+
+    `kind` says what it is ("consent.grant"), `person_id` whose data it changes and
+    `resource_id` which of their resources it is about ("" for a new one); with the actor
+    they bind the idempotency key, and they are stored as ids, never parsed back out of
+    `path`.
+    """
+
+    kind: str
+    person_id: str
+    resource_id: str
+    path: str
+    payload: dict[str, Any]
+    method: Literal["POST", "PUT", "PATCH", "DELETE"] = "POST"
 
 
 def init_app(app: Flask) -> None:
@@ -204,6 +217,16 @@ class PlanAPIClient:
     ) -> ModelT:
         response = self._check(self._send("POST", path, json=json, idempotency_key=idempotency_key))
         return self._parse(response, model)
+
+    def send(self, write: Write, idempotency_key: str) -> dict[str, Any]:
+        """Send one write (the outbox does this); the plan API's answer as plain JSON."""
+        response = self._check(
+            self._send(
+                write.method, write.path, json=write.payload, idempotency_key=idempotency_key
+            )
+        )
+        body: dict[str, Any] = self._parse(response, dict[str, Any])
+        return body
 
     def ping(self) -> bool:
         """Ready only if the plan API answers its health check readably, within a second."""

@@ -1,14 +1,19 @@
 """Consents (samtykke): the texts, the person's consents with their history, and the
-paths and payloads of the three changes (grant, withdraw, renew), which go through the
-outbox so that a change survives a down plan API."""
+three changes (grant, withdraw, renew) as `Write`s, which go through the outbox so that a
+change survives a down plan API."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from portal.clients.base import APIModel, PlanAPIClient
+from portal.clients.base import APIModel, PlanAPIClient, Write
 from portal.clients.plan import Department, PersonRef
+
+# What each change is, in the outbox.
+GRANT = "consent.grant"
+WITHDRAW = "consent.withdraw"
+RENEW = "consent.renew"
 
 ConsentStatus = Literal["active", "expired", "withdrawn"]
 EventKind = Literal["granted", "withdrawn", "department_withdrawn", "renewed", "expired"]
@@ -108,38 +113,33 @@ class ConsentsClient(PlanAPIClient):
         """GET /v1/persons/{person_id}/consents/{consent_id} (404 if not this person's)."""
         return self.get(f"/v1/persons/{person_id}/consents/{consent_id}", Consent)
 
-    # The writes are sent by portal.outbox.submit(); these name their path and body.
+    # The writes: each returns a `Write` that portal.outbox.submit() sends.
 
     @staticmethod
-    def grant_path(person_id: str) -> str:
+    def grant(
+        person_id: str,
+        text_version: str,
+        purpose: str,
+        scopes: list[tuple[str, str]],
+        valid_months: int = 12,
+    ) -> Write:
         """POST /v1/persons/{person_id}/consents."""
-        return f"/v1/persons/{person_id}/consents"
-
-    @staticmethod
-    def grant_payload(
-        text_version: str, purpose: str, scopes: list[tuple[str, str]], valid_months: int = 12
-    ) -> dict[str, Any]:
-        return {
+        payload = {
             "text_version": text_version,
             "purpose": purpose,
             "scopes": [{"department": d, "information": info} for d, info in scopes],
             "valid_months": valid_months,
         }
+        return Write(GRANT, person_id, "", f"/v1/persons/{person_id}/consents", payload)
 
     @staticmethod
-    def withdrawal_path(person_id: str, consent_id: str) -> str:
+    def withdraw(person_id: str, consent_id: str, departments: list[str]) -> Write:
         """POST /v1/persons/{person_id}/consents/{consent_id}/withdrawals."""
-        return f"/v1/persons/{person_id}/consents/{consent_id}/withdrawals"
+        path = f"/v1/persons/{person_id}/consents/{consent_id}/withdrawals"
+        return Write(WITHDRAW, person_id, consent_id, path, {"departments": departments})
 
     @staticmethod
-    def withdrawal_payload(departments: list[str]) -> dict[str, Any]:
-        return {"departments": departments}
-
-    @staticmethod
-    def renewal_path(person_id: str, consent_id: str) -> str:
+    def renew(person_id: str, consent_id: str, valid_months: int = 12) -> Write:
         """POST /v1/persons/{person_id}/consents/{consent_id}/renewals."""
-        return f"/v1/persons/{person_id}/consents/{consent_id}/renewals"
-
-    @staticmethod
-    def renewal_payload(valid_months: int = 12) -> dict[str, Any]:
-        return {"valid_months": valid_months}
+        path = f"/v1/persons/{person_id}/consents/{consent_id}/renewals"
+        return Write(RENEW, person_id, consent_id, path, {"valid_months": valid_months})

@@ -12,12 +12,13 @@ from typing import Any, Literal
 
 from flask_babel import get_locale
 
-from portal.clients.base import APIModel, PlanAPIClient
+from portal.clients.base import APIModel, PlanAPIClient, Write
 
 Status = Literal["due", "overdue", "done"]
 
 WHO5 = "who-5"
 PLAN_GOALS = "plan-goals"
+RESPONSE = "questionnaire.response"  # what an answer is, in the outbox
 
 
 class Text(APIModel):
@@ -175,7 +176,8 @@ class QuestionnairesClient(PlanAPIClient):
 
     def list_responses(self, person_id: str, instrument_id: str) -> list[QuestionnaireResponse]:
         """GET /v1/persons/{person_id}/questionnaires/{instrument_id}/responses (oldest first)"""
-        return self.get(responses_path(person_id, instrument_id), _ResponseList).items
+        path = f"/v1/persons/{person_id}/questionnaires/{instrument_id}/responses"
+        return self.get(path, _ResponseList).items
 
     def list_scores(self, person_id: str, instrument_id: str | None = None) -> list[Score]:
         """GET /v1/persons/{person_id}/scores (oldest first)"""
@@ -186,9 +188,14 @@ class QuestionnairesClient(PlanAPIClient):
         return sorted(found, key=lambda s: s.answered_at)
 
 
-def responses_path(person_id: str, instrument_id: str) -> str:
-    """Where a response is POSTed (through the outbox)."""
-    return f"/v1/persons/{person_id}/questionnaires/{instrument_id}/responses"
+def submit_response(
+    person_id: str, instrument: Instrument, answers: dict[str, int], language: str
+) -> Write:
+    """POST /v1/persons/{person_id}/questionnaires/{instrument_id}/responses (submitResponse,
+    a QuestionnaireResponseInput), sent through the outbox."""
+    path = f"/v1/persons/{person_id}/questionnaires/{instrument.id}/responses"
+    payload = response_input(instrument, answers, language)
+    return Write(RESPONSE, person_id, instrument.id, path, payload)
 
 
 def response_input(

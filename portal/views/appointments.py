@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -27,16 +26,18 @@ from sqlalchemy import select
 
 from auth.access import access
 from portal import outbox, pages
-from portal.clients.appointments import Appointment, AppointmentsClient, TimeWindow
-from portal.clients.base import (
-    Caller,
-    PlanAPINotFound,
-    PlanAPIRejected,
-    new_idempotency_key,
+from portal.clients.appointments import (
+    CHANGE_REQUEST,
+    Appointment,
+    AppointmentsClient,
+    TimeWindow,
 )
+from portal.clients.base import Caller, PlanAPINotFound, PlanAPIRejected
 from portal.extensions import db
 from portal.i18n import TZ
 from portal.models import CalendarFeed, utcnow
+from portal.outbox import form_key as _form_key
+from portal.outbox import new_form_key
 from portal.pages import fetch, render_page
 
 bp = Blueprint("appointments", __name__)
@@ -255,7 +256,9 @@ class MoveForm:
     reason: str = ""
     dates: list[str] = field(default_factory=lambda: [""] * WINDOWS)
     parts: list[str] = field(default_factory=lambda: ["day"] * WINDOWS)
-    idempotency_key: str = field(default_factory=new_idempotency_key)
+    # Made here, on the server; the outbox binds it to the person, the actor and the
+    # appointment, so a key copied from someone else's form cannot touch their request.
+    form_key: str = field(default_factory=new_form_key)
     errors: dict[str, str] = field(default_factory=dict)
     windows: list[TimeWindow] = field(default_factory=list)
 
@@ -269,7 +272,7 @@ class MoveForm:
                 p if (p := form.get(f"part_{n}", "day")) in PARTS_OF_DAY else "day"
                 for n in range(1, WINDOWS + 1)
             ],
-            idempotency_key=form.get("idempotency_key", "")[:200] or new_idempotency_key(),
+            form_key=_form_key(form.get("form_key")) or new_form_key(),
         )
 
     def validate(self) -> bool:
@@ -356,15 +359,11 @@ def move_send(appointment_id: str) -> ResponseReturnValue:
     caller, person_id = pages.caller(), pages.person_id()
     form = MoveForm.from_request()
     if form.validate():
+        write = AppointmentsClient.request_change(
+            person_id, appointment_id, form.reason, form.windows
+        )
         try:
-            delivery = outbox.submit(
-                kind="appointment_change_request",
-                caller=caller,
-                person_id=person_id,
-                path=AppointmentsClient.change_request_path(person_id, appointment_id),
-                payload=AppointmentsClient.change_request_payload(form.reason, form.windows),
-                idempotency_key=form.idempotency_key,
-            )
+            outbox.submit(write, caller, form.form_key)
         except (PlanAPIRejected, PlanAPINotFound):
             form.errors["reason"] = _("We could not send your request. Check what you wrote.")
     if form.errors:
@@ -374,25 +373,18 @@ def move_send(appointment_id: str) -> ResponseReturnValue:
         response = _move_page(appointment, form, "form")
         response.status_code = 400
         return response
-    receipts = session.setdefault("move_receipts", {})
-    receipts[delivery.idempotency_key] = {
-        "appointment_id": appointment_id,
-        "reason": form.reason,
-        "windows": [[w.start.isoformat(), w.end.isoformat()] for w in form.windows],
-        "sent_at": utcnow().isoformat(),
-    }
-    session.modified = True
     target = url_for(
-        "appointments.move_receipt", appointment_id=appointment_id, key=delivery.idempotency_key
+        "appointments.move_receipt", appointment_id=appointment_id, form_key=form.form_key
     )
     return redirect(target, 303)
 
 
-@bp.get("/aftaler/<string:appointment_id>/flyt/kvittering/<string:key>")
+@bp.get("/aftaler/<string:appointment_id>/flyt/kvittering/<string:form_key>")
 @access("citizen")
-def move_receipt(appointment_id: str, key: str) -> ResponseReturnValue:
-    receipt = session.get("move_receipts", {}).get(key)
-    if not receipt or receipt["appointment_id"] != appointment_id:
+def move_receipt(appointment_id: str, form_key: str) -> ResponseReturnValue:
+    """The receipt, from the outbox's stored request (sent by this actor, for this person)."""
+    message = outbox.receipt([CHANGE_REQUEST], pages.person_id(), pages.caller(), form_key)
+    if message is None or message.resource_id != appointment_id or message.status == "rejected":
         abort(404)
     try:
         appointment, _failed = fetch(
@@ -402,14 +394,12 @@ def move_receipt(appointment_id: str, key: str) -> ResponseReturnValue:
         )
     except PlanAPINotFound:
         appointment = None
+    created = message.created_at
     return render_template(
         "pages/appointments/receipt.html",
         appointment=appointment,
-        receipt=receipt,
-        sent_at=datetime.fromisoformat(receipt["sent_at"]),
-        windows=[
-            TimeWindow(start=datetime.fromisoformat(a), end=datetime.fromisoformat(b))
-            for a, b in receipt["windows"]
-        ],
-        delivered=outbox.status_of(key) == "delivered",
+        reason=message.payload.get("reason", ""),
+        sent_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+        windows=[TimeWindow.model_validate(w) for w in message.payload.get("preferred_times", [])],
+        delivered=message.status == "delivered",
     )

@@ -1,8 +1,9 @@
 """Samtykke: see, give, withdraw and renew the consent that lets departments share
 information, with a receipt for every change and the history of changes.
 
-Every change goes through the outbox with an idempotency key made from a form key that
-is created when the confirming form is rendered (a hidden field). A double click, or
+Every change goes through the outbox (`portal/outbox.py`) with the form key that is
+created when the confirming form is rendered (a hidden field); the outbox binds it to the
+person, the actor and the consent. A double click, or
 going back and sending the same form again, reaches the plan API with the same key and
 records one change. If the browser fetches a fresh form (pages are `no-store`), the new
 key is caught here instead: departments already covered are not granted again, a
@@ -16,36 +17,30 @@ refused with 403 on every change view.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from auth.access import access
 from auth.session import ActingAs
 from portal import outbox, pages, waiting
-from portal.clients.base import Caller, PlanAPIRejected, PlanAPIUnavailable
-from portal.clients.consents import Consent, ConsentsClient, ConsentText
-from portal.extensions import db
+from portal.clients.base import Caller, PlanAPIRejected, PlanAPIUnavailable, Write
+from portal.clients.consents import GRANT, RENEW, WITHDRAW, Consent, ConsentsClient, ConsentText
 from portal.i18n import TZ, short_date
 from portal.models import OutboxMessage
+from portal.outbox import form_key as _form_key
+from portal.outbox import new_form_key
 from portal.pages import DEPARTMENTS, load_plan, optional
 
 bp = Blueprint("consent", __name__)
 
-KIND_GRANT = "consent.grant"
-KIND_WITHDRAW = "consent.withdraw"
-KIND_RENEW = "consent.renew"
-KINDS = (KIND_GRANT, KIND_WITHDRAW, KIND_RENEW)
-FORM_KEY_LENGTH = 32
+KINDS = (GRANT, WITHDRAW, RENEW)
 VALID_MONTHS = 12
 RENEW_WITHIN_DAYS = 30
 
@@ -87,21 +82,6 @@ def _client(caller: Caller | None = None) -> ConsentsClient:
     return ConsentsClient(caller or pages.caller())
 
 
-def new_form_key() -> str:
-    return secrets.token_hex(FORM_KEY_LENGTH // 2)
-
-
-def _form_key(value: str | None) -> str | None:
-    if value and len(value) == FORM_KEY_LENGTH and all(c in "0123456789abcdef" for c in value):
-        return value
-    return None
-
-
-def _idempotency_key(form_key: str) -> str:
-    # Bound to the person and the actor: a form key can never touch someone else's change.
-    return f"consent:{pages.person_id()}:{pages.acting().actor_id}:{form_key}"
-
-
 def _departments(values: Iterable[str]) -> list[str]:
     """Known department codes, in the usual order, each once."""
     chosen = set(values)
@@ -122,14 +102,11 @@ def _covered(consents: list[Consent]) -> set[str]:
 
 
 def _pending() -> list[OutboxMessage]:
-    return [m for m in outbox.pending_for(pages.person_id()) if m.kind in KINDS]
+    return outbox.pending(pages.person_id(), KINDS)
 
 
-def _consent_id_of(message: OutboxMessage) -> str | None:
-    """The consent a withdrawal or renewal is for, read from its path."""
-    if message.kind == KIND_GRANT:
-        return None
-    return message.path.rstrip("/").split("/")[-2]
+def _sent(kind: str, consent_id: str, form_key: str) -> bool:
+    return outbox.sent(kind, pages.person_id(), consent_id, pages.caller(), form_key)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -160,7 +137,7 @@ def expiring_consents(caller: Caller, person_id: str) -> list[waiting.WaitingIte
     """An active consent that runs out within 30 days: renew it in one step."""
     if not may_change(g.get("acting")):
         return []
-    renewing = {_consent_id_of(m) for m in outbox.pending_for(person_id) if m.kind == KIND_RENEW}
+    renewing = {m.resource_id for m in outbox.pending(person_id, [RENEW])}
     items = []
     for consent in ConsentsClient(caller).list_consents(person_id):
         if not consent.expires_within(RENEW_WITHIN_DAYS) or consent.id in renewing:
@@ -197,10 +174,7 @@ def _local_date(moment: datetime) -> date:
 def index() -> ResponseReturnValue:
     acting = pages.acting()
     if may_change(acting):
-        try:
-            outbox.deliver_pending(pages.person_id(), limit=10)
-        except Exception:  # delivering here is only a bonus; the deliverer process retries
-            db.session.rollback()
+        outbox.deliver_soon(pages.person_id())
     consents = _consents()
     active = [c for c in consents if c.active]
     history = sorted(
@@ -219,7 +193,6 @@ def index() -> ResponseReturnValue:
         earlier=[c for c in consents if not c.active],
         history=history,
         pending=_pending(),
-        consent_id_of=_consent_id_of,
         may_change=may_change(acting),
         renew_within=RENEW_WITHIN_DAYS,
     )
@@ -320,10 +293,9 @@ def give_send() -> ResponseReturnValue:
     departments = _departments(request.form.getlist("department"))
     if form_key is None or not text_version or not departments:
         abort(400)
-    key = _idempotency_key(form_key)
-    if outbox.status_of(key) in ("pending", "delivered"):
+    if _sent(GRANT, "", form_key):
         return redirect(url_for("consent.receipt", form_key=form_key), 303)
-    if any(m.kind == KIND_GRANT for m in _pending()):
+    if any(m.kind == GRANT for m in _pending()):
         flash(_("Your consent is already registered and will be delivered."), "info")
         return redirect(url_for("consent.index"), 303)
     try:
@@ -334,25 +306,19 @@ def give_send() -> ResponseReturnValue:
         flash(_("You have already given consent for these departments."), "info")
         return redirect(url_for("consent.index"), 303)
     with force_locale("da"):
-        payload = ConsentsClient.grant_payload(
+        write = ConsentsClient.grant(
+            pages.person_id(),
             text_version,
             str(PURPOSE),
             [(d, str(INFORMATION[d])) for d in departments],
             VALID_MONTHS,
         )
-    return _submit(KIND_GRANT, ConsentsClient.grant_path(pages.person_id()), payload, form_key)
+    return _submit(write, form_key)
 
 
-def _submit(kind: str, path: str, payload: dict[str, Any], form_key: str) -> ResponseReturnValue:
+def _submit(write: Write, form_key: str) -> ResponseReturnValue:
     try:
-        outbox.submit(
-            kind=kind,
-            caller=pages.caller(),
-            person_id=pages.person_id(),
-            path=path,
-            payload=payload,
-            idempotency_key=_idempotency_key(form_key),
-        )
+        outbox.submit(write, pages.caller(), form_key)
     except PlanAPIRejected as refused:
         if refused.status == 409:
             flash(_("This change has already been made. See your consent below."), "info")
@@ -424,10 +390,9 @@ def withdraw_send(consent_id: str) -> ResponseReturnValue:
     departments = _departments(request.form.getlist("department"))
     if form_key is None or not departments:
         abort(400)
-    if outbox.status_of(_idempotency_key(form_key)) in ("pending", "delivered"):
+    if _sent(WITHDRAW, consent_id, form_key):
         return redirect(url_for("consent.receipt", form_key=form_key), 303)
-    path = ConsentsClient.withdrawal_path(pages.person_id(), consent_id)
-    return _submit(KIND_WITHDRAW, path, ConsentsClient.withdrawal_payload(departments), form_key)
+    return _submit(ConsentsClient.withdraw(pages.person_id(), consent_id, departments), form_key)
 
 
 # --- renew: one step from the overview -----------------------------------------------
@@ -461,10 +426,10 @@ def renew_send(consent_id: str) -> ResponseReturnValue:
     form_key = _form_key(request.form.get("form_key"))
     if form_key is None:
         abort(400)
-    if outbox.status_of(_idempotency_key(form_key)) in ("pending", "delivered"):
+    if _sent(RENEW, consent_id, form_key):
         return redirect(url_for("consent.receipt", form_key=form_key), 303)
     for message in _pending():
-        if message.kind == KIND_RENEW and _consent_id_of(message) == consent_id:
+        if message.kind == RENEW and message.resource_id == consent_id:
             flash(_("Your renewal is already registered and will be delivered."), "info")
             return redirect(url_for("consent.index"), 303)
     try:
@@ -475,8 +440,7 @@ def renew_send(consent_id: str) -> ResponseReturnValue:
         # e.g. a fresh form after going back: it was renewed a moment ago
         flash(_("The consent does not need renewing now."), "info")
         return redirect(url_for("consent.index"), 303)
-    path = ConsentsClient.renewal_path(pages.person_id(), consent_id)
-    return _submit(KIND_RENEW, path, ConsentsClient.renewal_payload(VALID_MONTHS), form_key)
+    return _submit(ConsentsClient.renew(pages.person_id(), consent_id, VALID_MONTHS), form_key)
 
 
 # --- the receipt ---------------------------------------------------------------------
@@ -487,13 +451,8 @@ def renew_send(consent_id: str) -> ResponseReturnValue:
 def receipt(form_key: str) -> ResponseReturnValue:
     if _form_key(form_key) is None:
         abort(404)
-    message = db.session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.idempotency_key == _idempotency_key(form_key),
-            OutboxMessage.person_id == pages.person_id(),
-        )
-    )
-    if message is None or message.kind not in KINDS:
+    message = outbox.receipt(KINDS, pages.person_id(), pages.caller(), form_key)
+    if message is None:
         abort(404)
     consent: Consent | None = None
     if message.status == "delivered" and message.response:
@@ -502,9 +461,9 @@ def receipt(form_key: str) -> ResponseReturnValue:
         except ValueError:
             consent = None
     payload = message.payload
-    if message.kind == KIND_GRANT:
+    if message.kind == GRANT:
         departments = [s["department"] for s in payload.get("scopes", [])]
-    elif message.kind == KIND_WITHDRAW:
+    elif message.kind == WITHDRAW:
         departments = list(payload.get("departments", []))
     else:
         departments = [s.department for s in consent.active_scopes] if consent else []

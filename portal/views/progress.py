@@ -17,30 +17,28 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from auth.access import access
 from auth.session import ActingAs
 from portal import cadence, charts, drafts, outbox, pages, scoring, waiting
 from portal.clients.base import Caller, PlanAPINotFound, PlanAPIRejected, PlanAPIUnavailable
 from portal.clients.questionnaires import (
+    RESPONSE,
     WHO5,
     DueQuestionnaire,
     Instrument,
     QuestionnairesClient,
     Score,
-    response_input,
-    responses_path,
+    submit_response,
 )
-from portal.extensions import db
 from portal.models import OutboxMessage
+from portal.outbox import form_key as _form_key
+from portal.outbox import new_form_key
 from portal.pages import optional
 
 bp = Blueprint("progress", __name__)
 
-OUTBOX_KIND = "questionnaire.response"
 _ANSWER_FIELD = re.compile(r"answers\.(\d+)\b")
-FORM_KEY_LENGTH = 32
 # A parent answers the child-perspective version for a child under this age.
 PARENT_ANSWERS_UNDER = 15
 
@@ -58,29 +56,13 @@ def _may_answer(acting: ActingAs | None) -> bool:
     return acting.basis == "custody" and age is not None and age < PARENT_ANSWERS_UNDER
 
 
-def _idempotency_key(person_id: str, form_key: str) -> str:
-    # Bound to the person and the actor: a form key can never touch someone else's write.
-    return f"questionnaire:{person_id}:{pages.acting().actor_id}:{form_key}"
-
-
-def _form_key(value: str | None) -> str | None:
-    if value and len(value) == FORM_KEY_LENGTH and all(c in "0123456789abcdef" for c in value):
-        return value
-    return None
-
-
 def _client(caller: Caller | None = None) -> QuestionnairesClient:
     return QuestionnairesClient(caller or pages.caller())
 
 
 def _pending(person_id: str) -> dict[str, OutboxMessage]:
     """Answers registered in the portal but not yet delivered, by instrument."""
-    return {_instrument_of(m): m for m in outbox.pending_for(person_id) if m.kind == OUTBOX_KIND}
-
-
-def _instrument_of(message: OutboxMessage) -> str:
-    """The instrument a stored response is for, read from its path (…/{id}/responses)."""
-    return message.path.rstrip("/").split("/")[-2]
+    return {m.resource_id: m for m in outbox.pending(person_id, [RESPONSE])}
 
 
 def _aware(moment: datetime) -> datetime:
@@ -272,10 +254,7 @@ def index() -> ResponseReturnValue:
     person_id = pages.person_id()
     acting = pages.acting()
     if not acting.read_only:
-        try:
-            outbox.deliver_pending(person_id, limit=10)
-        except Exception:  # delivering here is only a bonus; the deliverer process retries
-            db.session.rollback()
+        outbox.deliver_soon(person_id)
     client = _client()
     due_list: list[DueQuestionnaire] | None
     try:
@@ -376,7 +355,7 @@ def answer(instrument_id: str) -> ResponseReturnValue:
     draft = drafts.find(pages.acting().actor_id, person_id, instrument_id)
     if draft is not None and draft.instrument_version == str(instrument.version):
         return _render_form(instrument, draft.answers, draft.form_key)
-    return _render_form(instrument, {}, drafts.new_form_key())
+    return _render_form(instrument, {}, new_form_key())
 
 
 @bp.post("/saadan-gaar-det/<string:instrument_id>/besvar")
@@ -384,7 +363,7 @@ def answer(instrument_id: str) -> ResponseReturnValue:
 def review(instrument_id: str) -> ResponseReturnValue:
     """ "Se dine svar" (to the summary) or "Gem og fortsæt senere" (keep a draft)."""
     person_id, instrument = _answerable(instrument_id)
-    form_key = _form_key(request.form.get("form_key")) or drafts.new_form_key()
+    form_key = _form_key(request.form.get("form_key")) or new_form_key()
     checked = scoring.validate(instrument, request.form)
     save = request.form.get("action") == "save"
     if not save and not checked.ok:
@@ -432,9 +411,8 @@ def _sendable(instrument_id: str, form_key: str) -> Instrument:
 def send(instrument_id: str) -> ResponseReturnValue:
     person_id = pages.person_id()
     form_key = _form_key(request.form.get("form_key"))
-    if form_key is not None and outbox.status_of(_idempotency_key(person_id, form_key)) in (
-        "pending",
-        "delivered",
+    if form_key is not None and outbox.sent(
+        RESPONSE, person_id, instrument_id, pages.caller(), form_key
     ):
         # Sent before (a double click, or back and send again): one response, same receipt.
         return redirect(url_for("progress.receipt", form_key=form_key), 303)
@@ -443,19 +421,12 @@ def send(instrument_id: str) -> ResponseReturnValue:
     if form_key is None or not checked.ok:
         messages = _error_messages(instrument, checked.errors)
         return _render_form(
-            instrument, _typed(instrument), form_key or drafts.new_form_key(), messages, 400
+            instrument, _typed(instrument), form_key or new_form_key(), messages, 400
         )
     acting = pages.acting()
-    payload = response_input(instrument, checked.answers, str(get_locale()))
+    write = submit_response(person_id, instrument, checked.answers, str(get_locale()))
     try:
-        outbox.submit(
-            kind=OUTBOX_KIND,
-            caller=pages.caller(),
-            person_id=person_id,
-            path=responses_path(person_id, instrument.id),
-            payload=payload,
-            idempotency_key=_idempotency_key(person_id, form_key),
-        )
+        outbox.submit(write, pages.caller(), form_key)
     except PlanAPIRejected as refused:
         messages = {}
         items = instrument.ordered_items
@@ -473,7 +444,7 @@ def send(instrument_id: str) -> ResponseReturnValue:
             flash(
                 _("Your answers could not be received. Please check them and send again."), "error"
             )
-        return _render_form(instrument, checked.answers, drafts.new_form_key(), messages, 400)
+        return _render_form(instrument, checked.answers, new_form_key(), messages, 400)
     drafts.discard(acting.actor_id, person_id, instrument_id)
     return redirect(url_for("progress.receipt", form_key=form_key), 303)
 
@@ -484,12 +455,7 @@ def receipt(form_key: str) -> ResponseReturnValue:
     person_id = pages.person_id()
     if _form_key(form_key) is None:
         abort(404)
-    message = db.session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.idempotency_key == _idempotency_key(person_id, form_key),
-            OutboxMessage.person_id == person_id,
-        )
-    )
+    message = outbox.receipt([RESPONSE], person_id, pages.caller(), form_key)
     if message is None or message.status == "rejected":
         abort(404)
     reported = None
@@ -502,7 +468,7 @@ def receipt(form_key: str) -> ResponseReturnValue:
             stored.get("reported_max"),
         )
     title = None
-    instrument_id = _instrument_of(message)
+    instrument_id = message.resource_id
     instrument: Instrument | None
     try:
         instrument = optional(lambda: _client().get_person_questionnaire(person_id, instrument_id))

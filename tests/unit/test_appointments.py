@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import timedelta
 
@@ -105,7 +106,7 @@ def move_form(pages: PageChecker) -> dict[str, str]:
     soup = pages.get("/aftaler/ap-1/flyt")
     form = soup.select_one("form[action='/aftaler/ap-1/flyt']")
     fields = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
-    assert fields["idempotency_key"]
+    assert len(fields["form_key"]) == 32
     return fields
 
 
@@ -150,7 +151,8 @@ def test_move_request_form_summary_receipt(
     assert sent["reason"] == "Jeg skal til lægen."
     window = sent["preferred_times"][0]
     assert window["start"].startswith(tomorrow_plus(3) + "T08:00:00+0")
-    assert fake_planapi.requests[-1].headers["Idempotency-Key"] == fields["idempotency_key"]
+    key = fake_planapi.requests[-1].headers["Idempotency-Key"]
+    assert key == f"appointment_change_request:p-mette:p-mette:ap-1:{fields['form_key']}"
 
     soup = pages.get(receipt_url)
     assert "Din anmodning er afleveret" in normalize(soup.select_one(".alert-success").text)
@@ -161,6 +163,51 @@ def test_move_request_form_summary_receipt(
     assert again.status_code == 303 and again.location == receipt_url
     posts = [r for r in fake_planapi.requests if r.method == "POST"]
     assert len(posts) == 1
+
+
+def test_a_form_key_from_another_citizens_form_cannot_hide_their_request(
+    fake_planapi: FakePlanAPI, pages: PageChecker, client: FlaskClient, app: Flask
+) -> None:
+    """The key is made on the server and bound to person, actor and appointment: Jonas
+    sending Mette's form key records his own request, and Mette's later request with that
+    same key is still delivered (it was swallowed behind a true-looking receipt before)."""
+    change_request = {
+        "id": "cr-1",
+        "appointment_id": "ap-1",
+        "reason": "x",
+        "preferred_times": [],
+        "status": "received",
+        "created_at": b.at(0),
+        "created_by": b.person_ref(),
+    }
+    form_key = "0123456789abcdef0123456789abcdef"
+    data = {"reason": "Syg", "date_1": tomorrow_plus(5), "part_1": "day", "form_key": form_key}
+    jonas_path = "/v1/persons/p-jonas/appointments/ap-1/change-requests"
+    fake_planapi.on("POST", jonas_path, status=201, json=change_request)
+    fake_planapi.on("GET", "/v1/persons/p-jonas/appointments/ap-1", json=b.appointment())
+    SignIn(client)("p-jonas", "Jonas Holm Nielsen", age=24)
+    assert client.post("/aftaler/ap-1/flyt/send", data=data).status_code == 303
+
+    SignIn(client)()  # Mette, with the very same form key
+    serve_one(fake_planapi)
+    fake_planapi.on("POST", f"{BASE}/ap-1/change-requests", status=201, json=change_request)
+    response = client.post("/aftaler/ap-1/flyt/send", data=data | {"reason": "Tandlæge"})
+    assert response.status_code == 303
+    posts = [r for r in fake_planapi.requests if r.method == "POST"]
+    assert [r.url.path for r in posts] == [jonas_path, f"{BASE}/ap-1/change-requests"]
+    assert json.loads(posts[1].content)["reason"] == "Tandlæge"
+    keys = [r.headers["Idempotency-Key"] for r in posts]
+    assert keys[0] != keys[1] and all(form_key in k for k in keys)
+    assert "Tandlæge" in normalize(pages.get(response.location).text)
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(m.person_id, m.resource_id, m.status) for m in rows] == [
+            ("p-jonas", "ap-1", "delivered"),
+            ("p-mette", "ap-1", "delivered"),
+        ]
+    # Jonas's receipt is not Mette's to see, even with the key in the address.
+    jonas_receipt = f"/aftaler/ap-1/flyt/kvittering/{form_key}"
+    assert "Syg" not in normalize(pages.get(jonas_receipt).text)
 
 
 def test_move_request_errors_keep_what_was_typed(

@@ -13,6 +13,7 @@ from flask import Flask, g
 from sqlalchemy import func, select
 
 from portal import outbox, waiting
+from portal.clients.questionnaires import RESPONSE
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.views import progress
@@ -184,8 +185,9 @@ def test_states_done_overdue_and_queued(
         db.session.add(
             OutboxMessage(
                 idempotency_key="k",
-                kind=progress.OUTBOX_KIND,
+                kind=RESPONSE,
                 person_id=PERSON,
+                resource_id="experience",
                 path=f"{BASE}/questionnaires/experience/responses",
                 payload={},
                 caller={"actor_id": PERSON, "actor_role": "citizen", "basis": "self"},
