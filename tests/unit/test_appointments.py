@@ -182,15 +182,18 @@ def test_a_form_key_from_another_citizens_form_cannot_hide_their_request(
     }
     form_key = "0123456789abcdef0123456789abcdef"
     data = {"reason": "Syg", "date_1": tomorrow_plus(5), "part_1": "day", "form_key": form_key}
+    data["idempotency_key"] = form_key  # the field the key was once taken from, as is
     jonas_path = "/v1/persons/p-jonas/appointments/ap-1/change-requests"
     fake_planapi.on("POST", jonas_path, status=201, json=change_request)
     fake_planapi.on("GET", "/v1/persons/p-jonas/appointments/ap-1", json=b.appointment())
     SignIn(client)("p-jonas", "Jonas Holm Nielsen", age=24)
+    data["csrf_token"] = pages.csrf_token("/aftaler/ap-1/flyt")
     assert client.post("/aftaler/ap-1/flyt/send", data=data).status_code == 303
 
     SignIn(client)()  # Mette, with the very same form key
     serve_one(fake_planapi)
     fake_planapi.on("POST", f"{BASE}/ap-1/change-requests", status=201, json=change_request)
+    data["csrf_token"] = pages.csrf_token("/aftaler/ap-1/flyt")
     response = client.post("/aftaler/ap-1/flyt/send", data=data | {"reason": "Tandlæge"})
     assert response.status_code == 303
     posts = [r for r in fake_planapi.requests if r.method == "POST"]
