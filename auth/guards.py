@@ -6,17 +6,25 @@ import time
 from typing import Any
 
 import httpx
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
 from auth import session as auth_session
 from auth.access import register_check
 from auth.claims import mask_cpr
+from auth.directory import Directory, Unknown
 from auth.oidc import Provider
-from auth.session import ActingAs, auth_data, basis_still_holds, build_acting, current_actor
-from portal.clients.base import Caller, PlanAPINotFound
-from portal.clients.persons import PersonsClient
+from auth.session import (
+    ActingAs,
+    AuthSession,
+    Subject,
+    auth_data,
+    basis_still_holds,
+    build_acting,
+    current_actor,
+)
+from identity import Caller
 
 DEFAULTS: dict[str, Any] = {
     "OIDC_ISSUER": "http://127.0.0.1:5002/mitid",
@@ -33,13 +41,14 @@ DEFAULTS: dict[str, Any] = {
 TOUCH_EVERY = 15  # seconds: do not rewrite the session on every single request
 
 
-def init_app(app: Flask, login_manager: Any = None) -> None:
+def init_app(app: Flask, *, login_manager: Any, directory: Directory) -> None:
+    """Wire login into an app. `directory` answers who people are (the portal passes its
+    plan-API one), so auth itself imports nothing of the portal."""
     from auth.views import bp
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    if login_manager is None:
-        from portal.extensions import login_manager
+    app.extensions["auth_directory"] = directory
     login_manager.init_app(app)
     login_manager.user_loader(auth_session.load_user)
     login_manager.login_view = "auth.login"
@@ -179,57 +188,47 @@ def _check_caseworker() -> ResponseReturnValue | None:
 # -- caseworker preview ------------------------------------------------------------------
 
 
-def _caseworker_caller(purpose: str = "") -> Caller:
-    data = auth_data()
-    if not data or data["role"] != "caseworker":
-        abort(403)
-    return Caller(
-        actor_id=data["actor_id"],
-        actor_role="caseworker",
-        basis="caseworker_preview",
-        purpose=purpose,
-    )
+def directory() -> Directory:
+    found: Directory = current_app.extensions["auth_directory"]
+    return found
+
+
+def _caseworker() -> AuthSession | None:
+    current = AuthSession.load()
+    return current if current is not None and current.role == "caseworker" else None
 
 
 def can_preview(person_id: str) -> bool:
     """Whether the logged-in caseworker has this citizen in their caseload (asked once per
     request; the plan API checks again on every read)."""
-    data = auth_data()
-    if not data or data["role"] != "caseworker":
+    current = _caseworker()
+    if current is None:
         return False
-    caseload = g.get("caseload")
+    caseload: set[str] | None = g.get("caseload")
     if caseload is None:
-        caseload = PersonsClient(caller=_caseworker_caller()).get_caseload(data["actor_id"])
-        g.caseload = caseload
-    return bool(caseload.includes(person_id))
+        caseload = g.caseload = directory().caseload(current.actor_id)
+    return person_id in caseload
 
 
 def start_preview(person_id: str, purpose: str) -> ActingAs:
     """Begin a read-only preview of a citizen in the caseworker's caseload, or 403."""
     purpose = " ".join(purpose.split())[:300]
-    if not purpose or not can_preview(person_id):
+    current = _caseworker()
+    if current is None or not purpose or not can_preview(person_id):
         abort(403)
     try:
-        person = PersonsClient(caller=_caseworker_caller(purpose)).get_person(person_id)
-    except PlanAPINotFound:
+        person = directory().person(Caller.preview(current.actor_id, purpose), person_id)
+    except Unknown:
         abort(404)
-    data = auth_data()
-    assert data is not None
-    data["acting"] = {
-        "subject_id": person.id,
-        "subject_name": person.name,
-        "subject_age": person.age,
-        "purpose": purpose,
-    }
-    session.modified = True
+    subject = Subject(person.id, person.name, person.age, "caseworker_preview", purpose=purpose)
+    current.preview(subject).save()
     g.acting = build_acting()
     assert g.acting is not None
     return g.acting
 
 
 def end_preview() -> None:
-    data = auth_data()
-    if data and data["role"] == "caseworker":
-        data["acting"] = None
-        session.modified = True
+    current = _caseworker()
+    if current is not None:
+        current.preview(None).save()
         g.acting = None

@@ -11,16 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, g, session
 from flask_login import UserMixin
 
-from portal.clients.base import Basis, Caller
+from identity import Basis, Caller, Role
 
-Role = Literal["citizen", "caseworker"]
 SESSION_KEY = "auth"
 
 
@@ -58,11 +57,193 @@ class ActingAs:
         return self.basis != "power_of_attorney" or scope in self.scope
 
     def caller(self) -> Caller:
-        return Caller(
+        if self.actor_role == "caseworker":
+            return Caller.preview(self.actor_id, self.purpose)
+        return Caller.citizen(self.actor_id, self.basis)
+
+
+# -- the session, typed -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """Someone a citizen may act for (themself first), as the plan API said."""
+
+    id: str
+    name: str
+    basis: Basis
+    age: int | None = None
+    scope: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "age": self.age,
+            "basis": self.basis,
+            "scope": list(self.scope),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Option:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            basis=data["basis"],
+            age=data.get("age"),
+            scope=tuple(data.get("scope") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom the session acts for now: a chosen option, or a previewed citizen."""
+
+    id: str
+    name: str
+    age: int | None = None
+    basis: Basis = "self"
+    scope: tuple[str, ...] = ()
+    purpose: str = ""  # a caseworker's stated purpose for a preview
+
+    @classmethod
+    def chosen(cls, option: Option) -> Subject:
+        return cls(option.id, option.name, option.age, option.basis, option.scope)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "subject_id": self.id,
+            "subject_name": self.name,
+            "subject_age": self.age,
+            "basis": self.basis,
+            "scope": list(self.scope),
+            "purpose": self.purpose,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Subject:
+        return cls(
+            id=data["subject_id"],
+            name=data["subject_name"],
+            age=data.get("subject_age"),
+            basis=data.get("basis") or "caseworker_preview",
+            scope=tuple(data.get("scope") or ()),
+            purpose=data.get("purpose") or "",
+        )
+
+
+@dataclass(frozen=True)
+class AuthSession:
+    """Everything the portal keeps about a login, in one typed shape.
+
+    Login (`auth.views`), choosing a person, a caseworker's preview and the tests' sign-in
+    all build this and store it with `save()`; `to_dict()`/`from_dict()` are the only
+    places that know its stored form. `acting_as()` is the one place an `ActingAs` is made.
+    """
+
+    role: Role
+    actor_id: str
+    actor_name: str
+    provider: str = ""
+    id_token: str = ""  # sealed (it carries the person number)
+    loa: str = ""
+    cpr_masked: str = ""
+    last_seen: float = 0.0
+    acting: Subject | None = None
+    options: tuple[Option, ...] = ()
+    # Keys stored by a newer or older version of this code, kept as they are.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.extra)
+        data.update(
+            role=self.role,
             actor_id=self.actor_id,
-            actor_role=self.actor_role,
-            basis=self.basis,
-            purpose=self.purpose,
+            actor_name=self.actor_name,
+            provider=self.provider,
+            id_token=self.id_token,
+            loa=self.loa,
+            last_seen=self.last_seen,
+            acting=self.acting.to_dict() if self.acting else None,
+        )
+        if self.role == "citizen":
+            data.update(cpr_masked=self.cpr_masked, options=[o.to_dict() for o in self.options])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuthSession:
+        known = {f.name for f in fields(cls)}
+        acting = data.get("acting")
+        return cls(
+            role=data["role"],
+            actor_id=data["actor_id"],
+            actor_name=data["actor_name"],
+            provider=data.get("provider") or "",
+            id_token=data.get("id_token") or "",
+            loa=data.get("loa") or "",
+            cpr_masked=data.get("cpr_masked") or "",
+            last_seen=float(data.get("last_seen") or 0),
+            acting=Subject.from_dict(acting) if acting else None,
+            options=tuple(Option.from_dict(o) for o in data.get("options") or ()),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+    @classmethod
+    def load(cls) -> AuthSession | None:
+        data = auth_data()
+        return cls.from_dict(data) if data else None
+
+    def save(self) -> None:
+        session[SESSION_KEY] = self.to_dict()
+        session.modified = True
+
+    def choose(self, option: Option) -> AuthSession:
+        return replace(self, acting=Subject.chosen(option))
+
+    def preview(self, subject: Subject | None) -> AuthSession:
+        return replace(self, acting=subject)
+
+    def acting_as(self) -> ActingAs | None:
+        """Whose data this session shows and on what basis (None: a caseworker who is not
+        previewing anyone)."""
+        acting = self.acting
+        if self.role == "caseworker":
+            if acting is None:
+                return None
+            return ActingAs(
+                actor_id=self.actor_id,
+                actor_role="caseworker",
+                actor_name=self.actor_name,
+                subject_id=acting.id,
+                subject_name=acting.name,
+                subject_age=acting.age,
+                basis="caseworker_preview",
+                purpose=acting.purpose,
+                read_only=True,
+            )
+        if acting is None:
+            # Not chosen yet: show the citizen as themself, with every link closed.
+            return ActingAs(
+                actor_id=self.actor_id,
+                actor_role="citizen",
+                actor_name=self.actor_name,
+                subject_id=self.actor_id,
+                subject_name=self.actor_name,
+                subject_age=None,
+                basis="self",
+                pending_choice=True,
+                option_count=len(self.options),
+            )
+        return ActingAs(
+            actor_id=self.actor_id,
+            actor_role="citizen",
+            actor_name=self.actor_name,
+            subject_id=acting.id,
+            subject_name=acting.name,
+            subject_age=acting.age,
+            basis=acting.basis,
+            scope=acting.scope,
+            option_count=len(self.options),
         )
 
 
@@ -88,10 +269,10 @@ def auth_data() -> dict[str, Any] | None:
 
 
 def load_user(user_id: str) -> SessionUser | None:
-    data = auth_data()
-    if not data:
+    current = AuthSession.load()
+    if current is None:
         return None
-    user = SessionUser(data["role"], data["actor_id"], data["actor_name"])
+    user = SessionUser(current.role, current.actor_id, current.actor_name)
     return user if user.get_id() == user_id else None
 
 
@@ -109,59 +290,17 @@ def caller() -> Caller:
 
 
 def build_acting() -> ActingAs | None:
-    data = auth_data()
-    if not data:
-        return None
-    acting = data.get("acting")
-    options = data.get("options") or []
-    if data["role"] == "caseworker":
-        if not acting:
-            return None
-        return ActingAs(
-            actor_id=data["actor_id"],
-            actor_role="caseworker",
-            actor_name=data["actor_name"],
-            subject_id=acting["subject_id"],
-            subject_name=acting["subject_name"],
-            subject_age=acting.get("subject_age"),
-            basis="caseworker_preview",
-            purpose=acting.get("purpose", ""),
-            read_only=True,
-        )
-    if not acting:
-        # Not chosen yet: show the citizen as themself, with every link closed.
-        return ActingAs(
-            actor_id=data["actor_id"],
-            actor_role="citizen",
-            actor_name=data["actor_name"],
-            subject_id=data["actor_id"],
-            subject_name=data["actor_name"],
-            subject_age=None,
-            basis="self",
-            pending_choice=True,
-            option_count=len(options),
-        )
-    return ActingAs(
-        actor_id=data["actor_id"],
-        actor_role="citizen",
-        actor_name=data["actor_name"],
-        subject_id=acting["subject_id"],
-        subject_name=acting["subject_name"],
-        subject_age=acting.get("subject_age"),
-        basis=acting["basis"],
-        scope=tuple(acting.get("scope") or ()),
-        option_count=len(options),
-    )
+    current = AuthSession.load()
+    return current.acting_as() if current else None
 
 
 def basis_still_holds(acting: ActingAs) -> bool:
     """The view-side check: the subject is one the plan API said this actor may act for."""
-    data = auth_data() or {}
     if acting.actor_role == "caseworker":
         return acting.basis == "caseworker_preview" and acting.read_only
-    return any(
-        o["id"] == acting.subject_id and o["basis"] == acting.basis
-        for o in data.get("options") or []
+    current = AuthSession.load()
+    return current is not None and any(
+        o.id == acting.subject_id and o.basis == acting.basis for o in current.options
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,10 +24,18 @@ from flask_login import login_user, logout_user
 from auth import session as auth_session
 from auth.access import access
 from auth.claims import Level, at_least, claim_names, mask_cpr, parse_level
+from auth.directory import Unknown
+from auth.guards import directory
 from auth.oidc import PENDING_TTL, LoginFailed, Pending, Provider
-from auth.session import SESSION_KEY, Role, SessionUser, auth_data, current_actor
-from portal.clients.base import Caller, PlanAPINotFound
-from portal.clients.persons import PersonsClient, Representation
+from auth.session import (
+    SESSION_KEY,
+    AuthSession,
+    Option,
+    Role,
+    SessionUser,
+    auth_data,
+    current_actor,
+)
 
 bp = Blueprint("auth", __name__, template_folder=None)
 
@@ -119,48 +128,38 @@ def _begin_session(
     provider_name: str,
     id_token: str,
     level: str,
-    **extra: Any,
-) -> None:
+    *,
+    cpr_masked: str = "",
+    options: tuple[Option, ...] = (),
+) -> AuthSession:
     """A fresh session id for the logged-in user (no session fixation), holding little."""
     regenerate = getattr(current_app.session_interface, "regenerate", None)
     if regenerate is not None and session:
         regenerate(session)
     session.clear()
-    session[SESSION_KEY] = {
-        "role": role,
-        "actor_id": actor_id,
-        "actor_name": name,
-        "provider": provider_name,
-        "id_token": auth_session.seal(id_token),
-        "loa": level,
-        "last_seen": time.time(),
-        "acting": None,
-        **extra,
-    }
+    started = AuthSession(
+        role=role,
+        actor_id=actor_id,
+        actor_name=name,
+        provider=provider_name,
+        id_token=auth_session.seal(id_token),
+        loa=level,
+        cpr_masked=cpr_masked,
+        last_seen=time.time(),
+        options=options,
+    )
+    started.save()
     login_user(SessionUser(role, actor_id, name))
+    return started
 
 
-def _option(rep: Representation) -> dict[str, Any]:
-    return {
-        "id": rep.person.id,
-        "name": rep.person.name,
-        "age": rep.age,
-        "basis": rep.basis,
-        "scope": list(rep.scope),
-    }
-
-
-def _select(option: dict[str, Any]) -> None:
-    data = auth_data()
-    assert data is not None
-    data["acting"] = {
-        "subject_id": option["id"],
-        "subject_name": option["name"],
-        "subject_age": option["age"],
-        "basis": option["basis"],
-        "scope": option["scope"],
-    }
-    session.modified = True
+def _options(themself: Option) -> tuple[Option, ...]:
+    """Whom the citizen may act for now, themself first (asked again at every choice: a
+    custody may have ended or a power of attorney run out since login)."""
+    options = directory().options(themself.id)
+    if not any(o.id == themself.id and o.basis == "self" for o in options):
+        options.insert(0, themself)
+    return tuple(options)
 
 
 def _landing(next_url: str = "") -> str:
@@ -191,23 +190,14 @@ def callback() -> ResponseReturnValue:
         cpr = re.sub(r"\D", "", str(claims.get(names.cpr) or ""))
         if len(cpr) != 10:
             raise LoginFailed("claims", "no person number in the ID token")
-        persons = PersonsClient()
         try:
-            person = persons.resolve_person(cpr)
-        except PlanAPINotFound as exc:
+            person = directory().resolve_person(cpr)
+        except Unknown as exc:
             raise LoginFailed("unknown_person", "the plan API does not know this person") from exc
-        as_self = Caller(actor_id=person.id, actor_role="citizen", basis="self")
-        options = [
-            _option(r) for r in PersonsClient(caller=as_self).list_representations(person.id)
-        ]
+        options = _options(Option(person.id, person.name, "self", person.age))
     except LoginFailed as exc:
         return refuse(exc)
-    if not any(o["id"] == person.id and o["basis"] == "self" for o in options):
-        options.insert(
-            0,
-            {"id": person.id, "name": person.name, "age": person.age, "basis": "self", "scope": []},
-        )
-    _begin_session(
+    started = _begin_session(
         "citizen",
         person.id,
         person.name,
@@ -218,7 +208,7 @@ def callback() -> ResponseReturnValue:
         options=options,
     )
     if len(options) == 1:
-        _select(options[0])
+        started.choose(options[0]).save()
         return redirect(_landing(pending.next_url))
     return redirect(url_for("auth.choose_person", next=pending.next_url or None))
 
@@ -226,36 +216,30 @@ def callback() -> ResponseReturnValue:
 @bp.route("/vaelg-person", methods=["GET", "POST"])
 @access("citizen_login")
 def choose_person() -> ResponseReturnValue:
-    data = auth_data()
-    assert data is not None
+    current = AuthSession.load()
+    assert current is not None
     next_url = safe_next(request.values.get("next"))
     if request.method == "POST":
         person_id = request.form.get("person_id", "")
-        as_self = Caller(actor_id=data["actor_id"], actor_role="citizen", basis="self")
-        # Ask again: a custody may have ended or a power of attorney run out since login.
-        options = [
-            _option(r) for r in PersonsClient(caller=as_self).list_representations(data["actor_id"])
-        ]
-        if not any(o["id"] == data["actor_id"] for o in options):
-            options.insert(0, next(o for o in data["options"] if o["basis"] == "self"))
-        data["options"] = options
-        session.modified = True
-        chosen = next((o for o in options if o["id"] == person_id), None)
+        themself = next(o for o in current.options if o.basis == "self")
+        options = _options(themself)
+        current = replace(current, options=options)
+        current.save()
+        chosen = next((o for o in options if o.id == person_id), None)
         if chosen is None:
             current_app.logger.warning(
-                "acting-as refused: %s has no basis for %r", data["actor_id"], person_id[:64]
+                "acting-as refused: %s has no basis for %r", current.actor_id, person_id[:64]
             )
             return render_template("pages/auth/no_basis.html"), 403
-        _select(chosen)
+        current.choose(chosen).save()
         return redirect(_landing(next_url))
     acting = current_actor()
-    current = acting.subject_id if acting and not acting.pending_choice else None
     return render_template(
         "pages/auth/choose_person.html",
-        options=data.get("options") or [],
-        actor_id=data["actor_id"],
-        cpr_masked=data.get("cpr_masked", ""),
-        current=current,
+        options=current.options,
+        actor_id=current.actor_id,
+        cpr_masked=current.cpr_masked,
+        current=acting.subject_id if acting and not acting.pending_choice else None,
         next_url=next_url,
     )
 
@@ -277,8 +261,8 @@ def caseworker_callback() -> ResponseReturnValue:
         if claims.get("role") != "caseworker":
             raise LoginFailed("not_caseworker", f"role {claims.get('role')!r}")
         try:
-            caseworker = PersonsClient().resolve_caseworker(str(claims["sub"]))
-        except PlanAPINotFound as exc:
+            caseworker = directory().resolve_caseworker(str(claims["sub"]))
+        except Unknown as exc:
             raise LoginFailed("not_caseworker", "unknown workforce id") from exc
     except LoginFailed as exc:
         return refuse(exc)

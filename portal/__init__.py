@@ -10,11 +10,12 @@ from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-import auth
+from auth import guards as auth_guards
 from portal import config as config_module
 from portal import errors, i18n, outbox, ratelimits, security, staticfiles
 from portal.clients import base as planapi_base
-from portal.extensions import babel, csrf, db, limiter, migrate, server_session
+from portal.directory import PlanAPIDirectory
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
 
 # The main menu, in order; an entry shows once its blueprint is registered.
 NAV_ITEMS = (
@@ -54,7 +55,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    auth.init_app(app)
+    auth_guards.init_app(app, login_manager=login_manager, directory=PlanAPIDirectory())
     outbox.init_app(app)
     staticfiles.init_app(app)
     _configure_jinja(app)

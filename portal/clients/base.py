@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote
 
 import httpx
 from flask import Flask, current_app, g, has_request_context
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-ModelT = TypeVar("ModelT")
+# Who is asking lives in `identity`, shared with `auth`; re-exported for the clients.
+from identity import Basis as Basis
+from identity import Caller as Caller
 
-Basis = Literal["self", "custody", "power_of_attorney", "caseworker_preview"]
+ModelT = TypeVar("ModelT")
 
 
 class PlanAPIError(Exception):
@@ -58,27 +59,6 @@ class PlanAPIRejected(PlanAPIError):
                 if isinstance(e, dict)
             }
         return {}
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking, for whom, and on what basis. Sent on every person-scoped call."""
-
-    actor_id: str
-    actor_role: Literal["citizen", "caseworker"]
-    basis: Basis
-    purpose: str = ""
-
-    def headers(self) -> dict[str, str]:
-        headers = {
-            "X-Actor-Id": self.actor_id,
-            "X-Actor-Role": self.actor_role,
-            "X-Basis": self.basis,
-        }
-        if self.purpose:
-            # Headers are ASCII; the contract carries the purpose percent-encoded UTF-8.
-            headers["X-Purpose"] = quote(self.purpose, safe=" ")
-        return headers
 
 
 @dataclass(frozen=True)

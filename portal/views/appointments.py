@@ -232,7 +232,7 @@ def feed_ics(token: str) -> ResponseReturnValue:
     )
     if feed is None:
         abort(404)
-    caller = Caller(actor_id=feed.person_id, actor_role="citizen", basis="self")
+    caller = Caller.as_self(feed.person_id)
     client = AppointmentsClient(caller)
     appointments = client.list_appointments(feed.person_id, "all")
     return _ics_response(_calendar(appointments, "Mit Overblik"), "mit-overblik.ics")

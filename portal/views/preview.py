@@ -12,9 +12,9 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-import auth
 from auth.access import access
-from auth.session import auth_data
+from auth.guards import end_preview, start_preview
+from auth.session import AuthSession
 from portal.clients.access_log import AccessLogClient
 from portal.clients.base import Caller
 from portal.clients.persons import CaseloadEntry, PersonsClient
@@ -26,14 +26,14 @@ PURPOSE_MAX = 300
 
 
 def _caseworker_id() -> str:
-    data = auth_data()
-    assert data is not None  # behind @access("caseworker")
-    return str(data["actor_id"])
+    current = AuthSession.load()
+    assert current is not None  # behind @access("caseworker")
+    return current.actor_id
 
 
 def _caseload_entry(person_id: str) -> CaseloadEntry | None:
     caseworker_id = _caseworker_id()
-    caller = Caller(actor_id=caseworker_id, actor_role="caseworker", basis="caseworker_preview")
+    caller = Caller.preview(caseworker_id)
     caseload = PersonsClient(caller=caller).get_caseload(caseworker_id)
     return next((e for e in caseload.items if e.person.id == person_id), None)
 
@@ -45,12 +45,7 @@ def _refuse_outside_caseload(person_id: str, purpose: str) -> ResponseReturnValu
     which it refuses (403) and writes as a refused attempt. A person id the plan API does
     not know gives 404 there and nothing to log.
     """
-    caller = Caller(
-        actor_id=_caseworker_id(),
-        actor_role="caseworker",
-        basis="caseworker_preview",
-        purpose=purpose or _("No purpose given"),
-    )
+    caller = Caller.preview(_caseworker_id(), purpose or _("No purpose given"))
     log = AccessLogClient(caller)
     if not refused(lambda: log.write_access_log(person_id, "preview", "person", purpose)):
         # the plan API allowed what the caseload said no to: do not show it anyway
@@ -65,8 +60,7 @@ def _refuse_outside_caseload(person_id: str, purpose: str) -> ResponseReturnValu
 @access("caseworker")
 def index() -> ResponseReturnValue:
     caseworker_id = _caseworker_id()
-    caller = Caller(actor_id=caseworker_id, actor_role="caseworker", basis="caseworker_preview")
-    caseload = PersonsClient(caller=caller).get_caseload(caseworker_id)
+    caseload = PersonsClient(caller=Caller.preview(caseworker_id)).get_caseload(caseworker_id)
     acting = g.get("acting")
     return render_template(
         "pages/preview/index.html",
@@ -89,7 +83,7 @@ def start(person_id: str) -> ResponseReturnValue:
         elif len(purpose) > PURPOSE_MAX:
             errors["purpose"] = _("The purpose can be at most %(max)d characters", max=PURPOSE_MAX)
         else:
-            auth.start_preview(person_id, purpose)
+            start_preview(person_id, purpose)
             return redirect(url_for("overview.index"))
     status = 400 if errors else 200
     return (
@@ -107,5 +101,5 @@ def start(person_id: str) -> ResponseReturnValue:
 @bp.post("/medarbejder/afslut-visning")
 @access("caseworker")
 def end() -> ResponseReturnValue:
-    auth.end_preview()
+    end_preview()
     return redirect(url_for("preview.index"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,6 +15,8 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
+from auth.session import SESSION_KEY, AuthSession, Option, Subject
+from identity import Basis
 from portal import create_app
 from portal.extensions import db
 
@@ -145,7 +148,8 @@ def pages(client: FlaskClient) -> PageChecker:
 
 
 class SignIn:
-    """Put a logged-in session, exactly as auth/ stores it, into the test client.
+    """Put a logged-in session into the test client, built as the session object
+    (`auth.session.AuthSession`) that login builds.
 
     sign_in("p-mette", "Mette Lund Sørensen")  # a citizen as themself
     sign_in("p-emma", "Emma Kjær Poulsen", basis="custody",
@@ -161,49 +165,40 @@ class SignIn:
         person_id: str = "p-mette",
         name: str = "Mette Lund Sørensen",
         *,
-        basis: str = "self",
+        basis: Basis = "self",
         age: int | None = 41,
         actor: tuple[str, str] | None = None,
         caseworker: tuple[str, str] | None = None,
         purpose: str = "Forberedelse af opfølgning",
         options: list[dict[str, Any]] | None = None,
     ) -> None:
-        import time
-
         if caseworker:
             actor_id, actor_name = caseworker
-            data: dict[str, Any] = {
-                "role": "caseworker",
-                "actor_id": actor_id,
-                "actor_name": actor_name,
-                "acting": {
-                    "subject_id": person_id,
-                    "subject_name": name,
-                    "subject_age": age,
-                    "purpose": purpose,
-                },
-                "last_seen": time.time(),
-            }
+            signed_in = AuthSession(
+                role="caseworker",
+                actor_id=actor_id,
+                actor_name=actor_name,
+                acting=Subject(person_id, name, age, "caseworker_preview", purpose=purpose),
+                last_seen=time.time(),
+            )
         else:
             actor_id, actor_name = actor or (person_id, name)
-            option = {"id": person_id, "name": name, "basis": basis, "age": age, "scope": []}
-            data = {
-                "role": "citizen",
-                "actor_id": actor_id,
-                "actor_name": actor_name,
-                "acting": {
-                    "subject_id": person_id,
-                    "subject_name": name,
-                    "subject_age": age,
-                    "basis": basis,
-                    "scope": [],
-                },
-                "options": options or [option],
-                "last_seen": time.time(),
-            }
+            chosen = Option(person_id, name, basis, age)
+            signed_in = AuthSession(
+                role="citizen",
+                actor_id=actor_id,
+                actor_name=actor_name,
+                acting=Subject.chosen(chosen),
+                options=tuple(Option.from_dict(o) for o in options) if options else (chosen,),
+                last_seen=time.time(),
+            )
+        self.session(signed_in)
+
+    def session(self, signed_in: AuthSession) -> None:
+        """Store a whole session object, e.g. one a test built or changed itself."""
         with self.client.session_transaction() as session:
-            session["auth"] = data
-            session["_user_id"] = f"{data['role']}:{actor_id}"
+            session[SESSION_KEY] = signed_in.to_dict()
+            session["_user_id"] = f"{signed_in.role}:{signed_in.actor_id}"
             session["_fresh"] = True
 
 

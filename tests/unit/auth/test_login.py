@@ -383,7 +383,8 @@ def test_layout_gets_the_timeout_values(flow: Flow, client: FlaskClient) -> None
 def test_caseworker_logs_in_and_previews_only_their_caseload(
     client: FlaskClient, simulator: Simulator, portal: Flask
 ) -> None:
-    import auth
+    from auth.guards import can_preview, start_preview
+    from auth.session import caller
 
     flow = Flow(client, simulator)
     authorize_url = flow.start("/medarbejder/log-ind")
@@ -400,11 +401,11 @@ def test_caseworker_logs_in_and_previews_only_their_caseload(
         from flask import session as flask_session
 
         flask_session.update(stored)
-        assert auth.can_preview("p-jonas") is True
-        assert auth.can_preview("p-freja") is False
-        acting = auth.start_preview("p-jonas", "Forberedelse af opfolgningsmode")
+        assert can_preview("p-jonas") is True
+        assert can_preview("p-freja") is False
+        acting = start_preview("p-jonas", "Forberedelse af opfolgningsmode")
         assert acting.read_only and acting.basis == "caseworker_preview"
-        assert auth.caller().headers()["X-Purpose"] == "Forberedelse af opfolgningsmode"
+        assert caller().headers()["X-Purpose"] == "Forberedelse af opfolgningsmode"
         with client.session_transaction() as session:
             session.update(dict(flask_session))
 
