@@ -22,9 +22,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from planapi.access import check_service_token
     from planapi.config import from_env
     from planapi.extensions import db, migrate
+    from planapi.jsonfast import OrjsonProvider
     from planapi.problems import Problem
     from planapi.views import (
         access_log,
+        composite,
         consents,
         messages,
         persons,
@@ -34,11 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.url_map.converters["id"] = IdConverter
     app.config.update(from_env())
     app.config.update(config or {})
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -68,5 +69,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(questionnaires.bp)
     app.register_blueprint(access_log.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(composite.bp)
     cli.init_app(app)
     return app

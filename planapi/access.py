@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote
 
-from flask import current_app, request
+from flask import current_app, g, request
 from sqlalchemy import select
 
 from planapi import clock
@@ -158,6 +158,17 @@ def in_caseload(caseworker_id: str, person_id: str) -> bool:
 def active_relations(
     kind: str, *, holder_id: str | None = None, subject_id: str | None = None
 ) -> list[Relation]:
+    """Valid relations of a kind; asked once per request (a composite read checks each part)."""
+    cache: dict[tuple[str, str | None, str | None], list[Relation]] = g.setdefault(
+        "relations_cache", {}
+    )
+    key = (kind, holder_id, subject_id)
+    if key not in cache:
+        cache[key] = _active_relations(kind, holder_id, subject_id)
+    return cache[key]
+
+
+def _active_relations(kind: str, holder_id: str | None, subject_id: str | None) -> list[Relation]:
     day = clock.today()
     query = select(Relation).where(Relation.kind == kind)
     if holder_id:
@@ -270,6 +281,33 @@ def authorize(
         )
         db.session.commit()
     return caller, person
+
+
+def authorize_parts(
+    person_id: str, wanted: dict[str, str], *, explicit: bool
+) -> tuple[Caller, Person, list[str]]:
+    """One check and one access-log entry for a composite read of several parts.
+
+    `wanted` maps each part to the scope it needs. With `explicit` (the caller named the
+    parts) a part outside the caller's basis refuses the whole read; otherwise such parts
+    are left out. The log entry names every part read, comma separated ("plan,cases").
+    """
+    caller = caller_from_headers()
+    person = get_person(person_id)
+    refusals = {part: _refusal(caller, person.id, scope) for part, scope in wanted.items()}
+    allowed = [part for part, reason in refusals.items() if reason is None]
+    refused = [part for part, reason in refusals.items() if reason is not None]
+    if not allowed or (explicit and refused):
+        log_access(person.id, caller, action="read", resource=",".join(refused), outcome="refused")
+        db.session.commit()
+        raise Problem(403, str(refusals[refused[0]]), kind="forbidden")
+    log_access(
+        person.id,
+        caller,
+        action="preview" if caller.basis == "caseworker_preview" else "read",
+        resource=",".join(allowed),
+    )
+    return caller, person, allowed
 
 
 def authorize_caseworker(caseworker_id: str) -> Caseworker:

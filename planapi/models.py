@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -323,7 +324,8 @@ class Consent(db.Model):  # type: ignore[name-defined]
     granted_by_name: Mapped[str] = mapped_column(String(200))
     granted_by_kind: Mapped[str] = mapped_column(String(16))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # expire_due looks for consents whose time ran out, across all persons.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     person: Mapped[Person] = relationship(lazy="joined")
     text: Mapped[ConsentText] = relationship(lazy="joined")
@@ -392,9 +394,11 @@ class QuestionnaireResponse(db.Model):  # type: ignore[name-defined]
 
 class AccessLogEntry(db.Model):  # type: ignore[name-defined]
     __tablename__ = "access_log"
+    # One person's entries newest first is the only way the log is read.
+    __table_args__ = (Index("ix_access_log_person_id_at", "person_id", "at"),)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[str] = mapped_column(String(64))
     actor_name: Mapped[str] = mapped_column(String(200))
     actor_kind: Mapped[str] = mapped_column(String(32))

@@ -49,11 +49,21 @@ def current_text() -> ConsentText:
 def expire_due(moment: datetime | None = None) -> int:
     """Record expiry of consents whose time ran out and tell the caseworkers, once each."""
     moment = moment or clock.now()
-    expired = db.session.scalars(
-        select(Consent).where(Consent.withdrawn_at.is_(None), Consent.expires_at <= moment)
-    ).all()
+    return record_expiry(
+        db.session.scalars(
+            select(Consent).where(Consent.withdrawn_at.is_(None), Consent.expires_at <= moment)
+        ).all(),
+        moment,
+    )
+
+
+def record_expiry(consents: Sequence[Consent], moment: datetime) -> int:
+    """Of these consents, record the expiry of those whose time ran out (a read of one
+    person's consents checks only theirs, with no query of its own)."""
     count = 0
-    for consent in expired:
+    for consent in consents:
+        if consent.withdrawn_at is not None or consent.expires_at > moment:
+            continue
         if any(e.kind == "expired" and e.at == consent.expires_at for e in consent.events):
             continue
         consent.events.append(
@@ -119,18 +129,24 @@ def _consent(person: Person, consent_id: str) -> Consent:
 @bp.get("/persons/<id:person_id>/consents")
 def list_consents(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "consents:read", resource="consents")
-    expire_due()
+    return jsonify({"items": consents_of(person)})
+
+
+def consents_of(person: Person) -> list[dict[str, Any]]:
+    """The person's consents, newest first, expiry recorded first."""
     rows = db.session.scalars(
         select(Consent).where(Consent.person_id == person.id).order_by(Consent.granted_at.desc())
-    )
-    return jsonify({"items": [serialize.consent(c) for c in rows]})
+    ).all()
+    record_expiry(rows, clock.now())
+    return [serialize.consent(c) for c in rows]
 
 
 @bp.get("/persons/<id:person_id>/consents/<id:consent_id>")
 def get_consent(person_id: str, consent_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "consents:read", resource=f"consents/{consent_id}"[:200])
-    expire_due()
-    return jsonify(serialize.consent(_consent(person, consent_id)))
+    found = _consent(person, consent_id)
+    record_expiry([found], clock.now())
+    return jsonify(serialize.consent(found))
 
 
 def _writer(person_id: str) -> tuple[Caller, Person]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from planapi.access import ID_RE, authorize, log_access
 from planapi.extensions import db
 from planapi.idempotency import key_from_headers, run_once
 from planapi.inputs import ChangeRequestIn, parse
-from planapi.models import Appointment, Case, ChangeRequest, Contact, Plan, new_id
+from planapi.models import Appointment, Case, ChangeRequest, Contact, Person, Plan, new_id
 from planapi.notify import notify_caseworkers
 from planapi.problems import Problem, invalid
 
@@ -27,19 +27,62 @@ def not_found(what: str) -> Problem:
 @bp.get("/plan")
 def get_plan(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "plan:read", resource="plan")
-    plan = db.session.scalar(select(Plan).where(Plan.person_id == person.id))
+    plan = plan_of(person)
     if plan is None:
         raise Problem(404, "This person has no joint plan.", kind="no-plan")
-    return jsonify(serialize.plan(plan))
+    return jsonify(plan)
+
+
+def plan_row(person: Person) -> Plan | None:
+    """The person's plan with everything on it, loaded once per request (a composite read
+    and the questionnaires' cadence both need it)."""
+    cache: dict[str, Plan | None] = g.setdefault("plan_rows", {})
+    if person.id not in cache:
+        cache[person.id] = db.session.scalar(select(Plan).where(Plan.person_id == person.id))
+    return cache[person.id]
+
+
+def plan_of(person: Person) -> dict[str, Any] | None:
+    """The person's joint plan as the contract shapes it; None without one."""
+    plan = plan_row(person)
+    return None if plan is None else serialize.plan(plan)
+
+
+def cases_of(person: Person) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        select(Case).where(Case.person_id == person.id).order_by(Case.received_on.desc(), Case.id)
+    )
+    return [serialize.case(c) for c in rows]
+
+
+def appointments_of(person: Person, when: str = "all") -> list[dict[str, Any]]:
+    """Upcoming soonest first, then past newest first (`when` picks one half or both)."""
+    rows = list(db.session.scalars(select(Appointment).where(Appointment.person_id == person.id)))
+    moment = clock.now()
+    upcoming = sorted((a for a in rows if a.end_at >= moment), key=lambda a: (a.start_at, a.id))
+    past = sorted(
+        (a for a in rows if a.end_at < moment), key=lambda a: (a.start_at, a.id), reverse=True
+    )
+    chosen = {"upcoming": upcoming, "past": past, "all": upcoming + past}[when]
+    return [serialize.appointment(a) for a in chosen]
+
+
+def contacts_of(person: Person) -> dict[str, Any]:
+    rows = list(
+        db.session.scalars(
+            select(Contact)
+            .where(Contact.person_id == person.id)
+            .order_by(Contact.is_primary.desc(), Contact.position)
+        )
+    )
+    primary = next((c.id for c in rows if c.is_primary), None)
+    return {"items": [serialize.contact(c) for c in rows], "primary_contact_id": primary}
 
 
 @bp.get("/cases")
 def list_cases(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "cases:read", resource="cases")
-    rows = db.session.scalars(
-        select(Case).where(Case.person_id == person.id).order_by(Case.received_on.desc(), Case.id)
-    )
-    return jsonify({"items": [serialize.case(c) for c in rows]})
+    return jsonify({"items": cases_of(person)})
 
 
 @bp.get("/cases/<id:case_id>")
@@ -57,14 +100,7 @@ def list_appointments(person_id: str) -> ResponseReturnValue:
     if when not in ("upcoming", "past", "all"):
         raise invalid([{"field": "when", "message": "must be upcoming, past or all"}], status=400)
     _, person = authorize(person_id, "appointments:read", resource="appointments")
-    rows = list(db.session.scalars(select(Appointment).where(Appointment.person_id == person.id)))
-    moment = clock.now()
-    upcoming = sorted((a for a in rows if a.end_at >= moment), key=lambda a: (a.start_at, a.id))
-    past = sorted(
-        (a for a in rows if a.end_at < moment), key=lambda a: (a.start_at, a.id), reverse=True
-    )
-    chosen = {"upcoming": upcoming, "past": past, "all": upcoming + past}[when]
-    return jsonify({"items": [serialize.appointment(a) for a in chosen]})
+    return jsonify({"items": appointments_of(person, when)})
 
 
 def _appointment(person_id: str, appointment_id: str) -> Appointment:
@@ -133,8 +169,6 @@ def request_change(person_id: str, appointment_id: str) -> ResponseReturnValue:
 
 
 def _name(person_id: str) -> str:
-    from planapi.models import Person
-
     found = db.session.get(Person, person_id)
     return found.name if found else person_id
 
@@ -142,12 +176,4 @@ def _name(person_id: str) -> str:
 @bp.get("/contacts")
 def list_contacts(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "contacts:read", resource="contacts")
-    rows = list(
-        db.session.scalars(
-            select(Contact)
-            .where(Contact.person_id == person.id)
-            .order_by(Contact.is_primary.desc(), Contact.position)
-        )
-    )
-    primary = next((c.id for c in rows if c.is_primary), None)
-    return jsonify({"items": [serialize.contact(c) for c in rows], "primary_contact_id": primary})
+    return jsonify(contacts_of(person))

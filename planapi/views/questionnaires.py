@@ -30,7 +30,9 @@ def _instrument_id(instrument_id: str) -> str:
 
 
 def _plan(person: Person) -> Plan | None:
-    return db.session.scalar(select(Plan).where(Plan.person_id == person.id))
+    from planapi.views.plan import plan_row
+
+    return plan_row(person)
 
 
 def _responses(person_id: str, instrument_id: str | None = None) -> list[QuestionnaireResponse]:
@@ -80,18 +82,22 @@ def get_instrument(instrument_id: str) -> ResponseReturnValue:
 @bp.get("/persons/<id:person_id>/questionnaires")
 def list_due(person_id: str) -> ResponseReturnValue:
     _, person = authorize(person_id, "questionnaires:read", resource="questionnaires")
+    return jsonify({"items": due_of(person)})
+
+
+def due_of(person: Person) -> list[dict[str, Any]]:
+    """What is due for the person, overdue first; nothing without a plan."""
     plan = _plan(person)
     if plan is None:
-        return jsonify({"items": []})
+        return []
     today = clock.today()
-    history = _responses(person.id)
-    items = []
-    for instrument_id in INSTRUMENTS:
-        answered = [r for r in history if r.instrument_id == instrument_id]
-        items.append(due_entry(plan, instrument_id, answered[-1] if answered else None, today))
+    last: dict[str, QuestionnaireResponse] = {}
+    for row in _responses(person.id):  # oldest first: the last one wins
+        last[row.instrument_id] = row
+    items = [due_entry(plan, i, last.get(i), today) for i in INSTRUMENTS]
     order = {"overdue": 0, "due": 1, "done": 2}
     items.sort(key=lambda i: (order[i["status"]], i["due_on"]))
-    return jsonify({"items": items})
+    return items
 
 
 @bp.get("/persons/<id:person_id>/questionnaires/<id:instrument_id>")

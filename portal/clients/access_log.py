@@ -44,6 +44,11 @@ class AccessLogEntry(APIModel):
         """The kind of data, without an id: 'consents/c-1' → 'consents'."""
         return self.resource.split("/", 1)[0]
 
+    @property
+    def areas(self) -> list[str]:
+        """Every kind of data one page view read: 'plan,cases' → ['plan', 'cases']."""
+        return [part.split("/", 1)[0] for part in self.resource.split(",") if part]
+
 
 class AccessLogPage(APIModel):
     items: list[AccessLogEntry]

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from babel.lists import format_list
 from flask import Blueprint, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -94,7 +96,9 @@ def access_action(code: str) -> str:
 
 @bp.app_template_global()
 def access_area(entry: AccessLogEntry) -> str:
-    return str(AREAS.get(entry.area, entry.area))
+    """What was read, in words; one page view can read several kinds ("the plan and cases")."""
+    labels = [str(AREAS.get(area, area)) for area in entry.areas] or [entry.resource]
+    return format_list(labels, locale=str(get_locale()))
 
 
 @bp.app_template_global()

@@ -67,6 +67,23 @@ def test_log_names_who_in_the_readers_words_newest_first(
 
 
 @pytest.mark.usefixtures("emma")
+def test_one_page_view_is_one_entry_naming_everything_it_read(
+    pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    """The overview's composite read is logged once with every part: all of them shown."""
+    parts = "plan,cases,appointments,contacts,consents,questionnaires"
+    fake_planapi.on("GET", f"{BASE}/access-log", json=log_page([entry(0, resource=parts)]))
+    [row] = [
+        normalize(li.text)
+        for li in pages.get("/hvem-har-set-mine-oplysninger").select(".access-log__entry")
+    ]
+    assert (
+        "så, i sagsbehandlers visning, planen, sager, aftaler, kontakter, samtykker"
+        " og spørgeskemaer og svar." in row
+    ), row
+
+
+@pytest.mark.usefixtures("emma")
 def test_log_filters_and_pages_through_the_plan_api(
     pages: PageChecker, fake_planapi: FakePlanAPI
 ) -> None:

@@ -112,7 +112,9 @@ def random_bit(case: Any) -> bool:
         ("/v1/persons/{id}/conversations", "self"),
         ("/v1/persons/{id}/letters", "self"),
         ("/v1/persons/{id}/conversations", "caseworker"),
+        ("/v1/persons/{id}/overview", "self"),
         ("/v1/persons/{id}/plan", "caseworker"),
+        ("/v1/persons/{id}/overview", "caseworker"),
     ],
 )
 @pytest.mark.parametrize("person_id", [c["id"] for c in CITIZENS])

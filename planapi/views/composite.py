@@ -1,0 +1,61 @@
+"""Composite reads: everything one portal page shows, checked once and logged once.
+
+`GET /v1/persons/{id}/overview` returns the parts a page asks for (`include`, default all
+the caller's basis covers): one basis check, one access-log entry naming every part read
+("plan,appointments,contacts,..."), one response. The single-resource reads stay for
+other clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, request
+from flask.typing import ResponseReturnValue
+
+from planapi import serialize
+from planapi.access import authorize_parts
+from planapi.extensions import db
+from planapi.models import Person
+from planapi.problems import invalid
+from planapi.views.consents import consents_of
+from planapi.views.plan import appointments_of, cases_of, contacts_of, plan_of
+from planapi.views.questionnaires import due_of
+
+bp = Blueprint("composite", __name__, url_prefix="/v1/persons/<id:person_id>")
+
+# part -> (scope it needs, how it is read). The order is the log entry's order.
+PARTS: dict[str, tuple[str, Callable[[Person], Any]]] = {
+    "plan": ("plan:read", plan_of),
+    "cases": ("cases:read", cases_of),
+    "appointments": ("appointments:read", lambda p: appointments_of(p, "upcoming")),
+    "contacts": ("contacts:read", contacts_of),
+    "consents": ("consents:read", consents_of),
+    "questionnaires": ("questionnaires:read", due_of),
+}
+
+
+def _included() -> tuple[list[str], bool]:
+    raw = request.args.get("include")
+    if raw is None:
+        return list(PARTS), False
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PARTS]
+    if unknown or not names:
+        message = f"a comma-separated list of: {', '.join(PARTS)}"
+        raise invalid([{"field": "include", "message": message}], status=400)
+    return [n for n in PARTS if n in names], True
+
+
+@bp.get("/overview")
+def overview(person_id: str) -> ResponseReturnValue:
+    names, explicit = _included()
+    _, person, allowed = authorize_parts(
+        person_id, {n: PARTS[n][0] for n in names}, explicit=explicit
+    )
+    body: dict[str, Any] = {"person": serialize.person_ref(person), "parts": allowed}
+    for name in PARTS:
+        body[name] = PARTS[name][1](person) if name in allowed else None
+    db.session.commit()  # the access-log entry (and any consent expiry) with the answer
+    return body

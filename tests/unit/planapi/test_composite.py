@@ -1,0 +1,190 @@
+"""Composite reads: one page, one read, one access-log entry naming every part; few queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event
+
+from planapi.extensions import db
+from tests.unit.planapi.conftest import (
+    PlanAPI,
+    attorney,
+    caseworker,
+    citizen,
+    consent_grant,
+    guardian,
+    ok,
+)
+
+ALL_PARTS = ["plan", "cases", "appointments", "contacts", "consents", "questionnaires"]
+
+
+def log_of(api: PlanAPI, person_id: str) -> list[dict[str, Any]]:
+    body = ok(api.get(f"/v1/persons/{person_id}/access-log", citizen(person_id)))
+    return list(body["items"])
+
+
+def new_entries(api: PlanAPI, person_id: str, before: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen = {e["id"] for e in before}
+    return [e for e in log_of(api, person_id) if e["id"] not in seen]
+
+
+def test_the_overview_is_every_part_as_its_own_read_gives_it(api: PlanAPI) -> None:
+    me = citizen("p-mette")
+    body = ok(api.get("/v1/persons/p-mette/overview", me))
+    assert body["parts"] == ALL_PARTS
+    assert body["person"] == {"id": "p-mette", "name": body["person"]["name"]}
+    assert body["plan"] == ok(api.get("/v1/persons/p-mette/plan", me))
+    assert body["cases"] == ok(api.get("/v1/persons/p-mette/cases", me))["items"]
+    upcoming = api.get("/v1/persons/p-mette/appointments", me, query={"when": "upcoming"})
+    assert body["appointments"] == ok(upcoming)["items"] and body["appointments"]
+    assert body["contacts"] == ok(api.get("/v1/persons/p-mette/contacts", me))
+    assert body["consents"] == ok(api.get("/v1/persons/p-mette/consents", me))["items"]
+    due = ok(api.get("/v1/persons/p-mette/questionnaires", me))["items"]
+    assert body["questionnaires"] == due and due
+
+
+def test_one_read_writes_one_log_entry_naming_every_part(api: PlanAPI) -> None:
+    before = log_of(api, "p-mette")
+    ok(api.get("/v1/persons/p-mette/overview", citizen("p-mette")))
+    [entry] = new_entries(api, "p-mette", before)
+    assert entry["resource"] == ",".join(ALL_PARTS)
+    assert (entry["action"], entry["outcome"], entry["actor"]["id"]) == (
+        "read",
+        "allowed",
+        "p-mette",
+    )
+
+
+def test_include_reads_and_logs_only_the_named_parts(api: PlanAPI) -> None:
+    before = log_of(api, "p-mette")
+    body = ok(
+        api.get("/v1/persons/p-mette/overview", citizen("p-mette"), query={"include": "cases,plan"})
+    )
+    assert body["parts"] == ["plan", "cases"]
+    assert body["plan"]["id"] and body["cases"] is not None
+    assert [body[p] for p in ALL_PARTS[2:]] == [None] * 4
+    [entry] = new_entries(api, "p-mette", before)
+    assert entry["resource"] == "plan,cases"
+
+
+def test_a_preview_is_logged_once_as_a_preview_with_its_purpose(api: PlanAPI) -> None:
+    before = log_of(api, "p-mette")
+    ok(api.get("/v1/persons/p-mette/overview", caseworker("cw-lene"), query={"include": "plan"}))
+    [entry] = new_entries(api, "p-mette", before)
+    assert (entry["action"], entry["resource"], entry["purpose"]) == (
+        "preview",
+        "plan",
+        "Forberedelse af møde",
+    )
+
+
+def test_a_power_of_attorney_gets_only_the_parts_it_covers(api: PlanAPI) -> None:
+    body = ok(api.get("/v1/persons/p-mette/overview", attorney("p-bent")))
+    assert body["parts"] == ["plan", "appointments"]
+    assert body["consents"] is None and body["contacts"] is None and body["cases"] is None
+
+
+def test_a_named_part_outside_the_basis_refuses_the_whole_read_and_is_logged(
+    api: PlanAPI,
+) -> None:
+    before = log_of(api, "p-mette")
+    response = api.get(
+        "/v1/persons/p-mette/overview", attorney("p-bent"), query={"include": "plan,consents"}
+    )
+    assert response.status_code == 403
+    assert "consents:read" in response.get_json()["detail"]
+    assert "items" not in response.get_data(
+        as_text=True
+    ) and "overall_goal" not in response.get_data(as_text=True)
+    [entry] = new_entries(api, "p-mette", before)
+    assert (entry["outcome"], entry["resource"], entry["actor"]["id"]) == (
+        "refused",
+        "consents",
+        "p-bent",
+    )
+
+
+def test_no_basis_at_all_is_refused_without_data(api: PlanAPI) -> None:
+    response = api.get("/v1/persons/p-mette/overview", citizen("p-jonas"))
+    assert response.status_code == 403
+    assert response.get_json()["detail"] == "Basis self is only for one's own data."
+    assert "overall_goal" not in response.get_data(as_text=True)
+
+
+def test_a_person_without_a_plan_gets_null_not_404(api: PlanAPI) -> None:
+    body = ok(api.get("/v1/persons/p-freja/overview", citizen("p-freja")))
+    assert body["plan"] is None and body["questionnaires"] == []
+
+
+def test_a_parent_reads_the_childs_overview(api: PlanAPI) -> None:
+    body = ok(api.get("/v1/persons/p-emma/overview", guardian("p-anders")))
+    assert body["parts"] == ALL_PARTS and body["cases"]
+
+
+@pytest.mark.parametrize("include", ["", "plan,nonsense", ",", "PLAN"])
+def test_an_unknown_part_is_a_bad_request(api: PlanAPI, include: str) -> None:
+    response = api.get(
+        "/v1/persons/p-mette/overview", citizen("p-mette"), query={"include": include}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["field"] == "include"
+
+
+# Query counts ---------------------------------------------------------------------------
+
+
+@contextmanager
+def counted(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+# The most statements each read may send (SELECTs, the log INSERT). Each part is a fixed
+# number of queries however many rows it has (eager loading, no N+1): raising a number
+# here needs a reason.
+MAX_QUERIES = {
+    "/v1/persons/p-mette/overview": 17,
+    "/v1/persons/p-emma/overview?include=plan,cases": 14,
+    "/v1/persons/p-mette/plan": 10,
+    "/v1/persons/p-mette/appointments": 5,
+    "/v1/persons/p-mette/consents": 6,
+}
+CALLERS = {"p-mette": citizen("p-mette"), "p-emma": guardian("p-anders")}
+
+
+@pytest.mark.parametrize(("path", "most"), MAX_QUERIES.items())
+def test_a_read_sends_a_fixed_small_number_of_queries(
+    api: PlanAPI, api_app: Flask, path: str, most: int
+) -> None:
+    who = CALLERS[path.split("/")[3]]
+    ok(api.get(path, who))  # warm: the first request of a process loads more
+    with counted(api_app) as statements:
+        ok(api.get(path, who))
+    assert len(statements) <= most, "\n".join(statements)
+
+
+def test_the_overview_costs_the_same_queries_with_more_rows(api: PlanAPI, api_app: Flask) -> None:
+    """No N+1: another consent, appointment and case step add rows, not queries."""
+    me = citizen("p-mette")
+    with counted(api_app) as first:
+        ok(api.get("/v1/persons/p-mette/overview", me))
+    ok(api.post("/v1/persons/p-mette/consents", consent_grant(("health",)), me), 201)
+    with counted(api_app) as second:
+        ok(api.get("/v1/persons/p-mette/overview", me))
+    assert len(second) == len(first)
