@@ -96,6 +96,8 @@ def _configure_jinja(app: Flask) -> None:
                 "name": current_app.config["AUTHORITY_NAME"],
                 "phone": current_app.config["AUTHORITY_PHONE"],
                 "email": current_app.config["AUTHORITY_EMAIL"],
+                "address": current_app.config["AUTHORITY_ADDRESS"],
+                "dpo_email": current_app.config["AUTHORITY_DPO_EMAIL"],
             },
             "is_htmx": request.headers.get("HX-Request") == "true",
         }

@@ -67,9 +67,17 @@ class Config:
     RATELIMIT_SUBMISSIONS = _env("PORTAL_RATELIMIT_SUBMISSIONS", "30 per minute")
     RATELIMIT_LOGIN = _env("PORTAL_RATELIMIT_LOGIN", "20 per minute")
 
-    AUTHORITY_NAME = _env("PORTAL_AUTHORITY_NAME", "Demo Kommune")
+    # The responsible authority, named in the header, footer, privacy notice and
+    # accessibility statement. The demo's municipality (the plan data says "Nordby Kommune");
+    # a municipality sets its own (README, "What a municipality changes").
+    AUTHORITY_NAME = _env("PORTAL_AUTHORITY_NAME", "Nordby Kommune")
     AUTHORITY_PHONE = _env("PORTAL_AUTHORITY_PHONE", "70 10 20 30")
-    AUTHORITY_EMAIL = _env("PORTAL_AUTHORITY_EMAIL", "hoi@demo-kommune.example")
+    AUTHORITY_EMAIL = _env("PORTAL_AUTHORITY_EMAIL", "hoi@nordby.example")
+    AUTHORITY_ADDRESS = _env("PORTAL_AUTHORITY_ADDRESS", "Rådhuset, Torvet 1, 8900 Nordby")
+    AUTHORITY_DPO_EMAIL = _env("PORTAL_AUTHORITY_DPO_EMAIL", "databeskyttelse@nordby.example")
+    # The accessibility statement: when it was made and last reviewed (ISO dates).
+    ACCESSIBILITY_STATEMENT_DATE = _env("PORTAL_ACCESSIBILITY_STATEMENT_DATE", "2026-11-30")
+    ACCESSIBILITY_REVIEWED_DATE = _env("PORTAL_ACCESSIBILITY_REVIEWED_DATE", "2026-11-30")
     HSTS = False
     TESTING = False
     # Hashed, precompressed static files (`flask --app portal static build`); empty: Flask

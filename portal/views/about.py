@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -21,7 +22,12 @@ def index() -> ResponseReturnValue:
 @bp.get("/tilgaengelighedserklaering")
 @access("public")
 def accessibility() -> ResponseReturnValue:
-    return render_template("pages/about/accessibility.html")
+    config = current_app.config
+    return render_template(
+        "pages/about/accessibility.html",
+        made_on=date.fromisoformat(config["ACCESSIBILITY_STATEMENT_DATE"]),
+        reviewed_on=date.fromisoformat(config["ACCESSIBILITY_REVIEWED_DATE"]),
+    )
 
 
 @bp.get("/privatliv-og-cookies")

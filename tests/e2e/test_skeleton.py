@@ -22,7 +22,7 @@ def test_front_page_in_danish_and_english(page: Page, axe_check) -> None:  # typ
 def test_footer_pages_pass_axe(page: Page, axe_check) -> None:  # type: ignore[no-untyped-def]
     page.goto("/")
     page.get_by_role("link", name="Tilgængelighedserklæring").click()
-    expect(page.locator("h1")).to_have_text("Tilgængelighedserklæring")
+    expect(page.locator("h1")).to_have_text("Tilgængelighedserklæring for Mit Overblik")
     axe_check()
     page.get_by_role("link", name="Privatliv og cookies").click()
     expect(page.locator("h1")).to_have_text("Privatliv og cookies")

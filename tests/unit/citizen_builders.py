@@ -24,7 +24,7 @@ def caseworker_ref(**kw: Any) -> dict[str, Any]:
         "name": "Lene Bach",
         "title": "Koordinerende sagsbehandler",
         "phone": "+45 70 10 20 31",
-        "email": "lene.bach@demo-kommune.example",
+        "email": "lene.bach@nordby.example",
     } | kw
 
 
@@ -47,7 +47,7 @@ def intervention(**kw: Any) -> dict[str, Any]:
         "description": None,
         "department": "social",
         "legal_basis": "servicelovens § 85",
-        "provider": "Bostøtteteamet, Demo Kommune",
+        "provider": "Bostøtteteamet, Nordby Kommune",
         "start_date": (TODAY - timedelta(days=100)).isoformat(),
         "end_date": None,
         "status": "active",
@@ -76,7 +76,7 @@ def sector_plan(**kw: Any) -> dict[str, Any]:
         "goals": ["Afklaring af arbejdsevne"],
         "responsible": "Jobcenter Demo",
         "updated_on": (TODAY - timedelta(days=5)).isoformat(),
-        "external_url": "https://jobcenter.demo-kommune.example/min-plan",
+        "external_url": "https://jobcenter.nordby.example/min-plan",
     } | kw
 
 
@@ -133,7 +133,7 @@ def case(**kw: Any) -> dict[str, Any]:
         "caseworker": caseworker_ref(),
         "steps": [
             step(1, "Ansøgning modtaget", "done", completed_on=TODAY - timedelta(days=14)),
-            step(2, "Udtalelser indhentes", "current"),
+            step(2, "Vi beder skolen og PPR om en udtalelse", "current"),
             step(3, "Møde", "pending"),
             step(4, "Afgørelse", "pending"),
         ],
@@ -205,9 +205,9 @@ def contact(**kw: Any) -> dict[str, Any]:
         "role": "coordinating_caseworker",
         "role_title": "Koordinerende sagsbehandler",
         "name": "Lene Bach",
-        "organisation": "Demo Kommune",
+        "organisation": "Nordby Kommune",
         "phone": "+45 70 10 20 31",
-        "email": "lene.bach@demo-kommune.example",
+        "email": "lene.bach@nordby.example",
         "hours": "Mandag–torsdag 9–15",
         "helps_with": "Alt om din samlede plan",
         "is_primary": True,

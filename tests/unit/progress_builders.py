@@ -100,7 +100,7 @@ def instrument_json(instrument_id: str, **fields: Any) -> dict[str, Any]:
         "description": text("Beskrivelse", "Description"),
         "instructions": text("Vælg det svar, der passer bedst.", "Choose the best answer."),
         "languages": ["da", "en"],
-        "source": {"name": "Demo Kommune", "attribution": text("Demo Kommune"), "url": None},
+        "source": {"name": "Nordby Kommune", "attribution": text("Nordby Kommune"), "url": None},
         "scales": [],
         "items": [],
         "scoring": scoring("mean", 1, (0, 10), (0, 10)),

@@ -47,13 +47,13 @@ def test_plan_shows_goal_subgoals_and_interventions_by_department(
     assert departments == ["Beskæftigelse (jobcenter)", "Socialområdet for voksne"]
     bostotte = normalize(soup.select(".department")[1].text)
     assert "servicelovens § 85" in bostotte and "Bostøttteamet" not in bostotte
-    assert "Bostøtteteamet, Demo Kommune" in bostotte and "ingen slutdato" in bostotte
+    assert "Bostøtteteamet, Nordby Kommune" in bostotte and "ingen slutdato" in bostotte
     meta = normalize(soup.select_one(".plan-meta").text)
     assert "Senest opdateret" in meta and "Lene Bach" in meta and "Næste opfølgning" in meta
     agreement = normalize(soup.select_one(".agreement").text)
     assert "Mette søger om ressourceforløb" in agreement and "Lene Bach" in agreement
     link = soup.select_one(".sector-plan a")
-    assert link["href"] == "https://jobcenter.demo-kommune.example/min-plan"
+    assert link["href"] == "https://jobcenter.nordby.example/min-plan"
 
 
 def test_seven_departments_each_get_a_section(
@@ -68,7 +68,7 @@ def test_seven_departments_each_get_a_section(
     )
     soup = pages.get("/min-plan")
     assert len(soup.select(".department")) == 7
-    assert "7 forvaltninger" in normalize(soup.select_one("#interventions").parent.text)
+    assert "7 afdelinger i kommunen" in normalize(soup.select_one("#interventions").parent.text)
 
 
 def test_family_plan_and_case_steps_show_what_is_missing_from_whom(

@@ -15,7 +15,7 @@ from tests.unit.conftest import FakePlanAPI, PageChecker, normalize
     ("url", "h1"),
     [
         ("/", "Mit Overblik – din samlede plan"),
-        ("/tilgaengelighedserklaering", "Tilgængelighedserklæring"),
+        ("/tilgaengelighedserklaering", "Tilgængelighedserklæring for Mit Overblik"),
         ("/privatliv-og-cookies", "Privatliv og cookies"),
     ],
 )

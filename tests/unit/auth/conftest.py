@@ -197,9 +197,9 @@ def caseworker_json(cw_id: str) -> dict[str, Any]:
         "workforce_id": cw["workforce_id"],
         "title": cw["title"],
         "department": "social",
-        "organisation": "Demo Kommune",
+        "organisation": "Nordby Kommune",
         "phone": "70 10 20 30",
-        "email": f"{cw['workforce_id']}@demo-kommune.example",
+        "email": f"{cw['workforce_id']}@nordby.example",
     }
 
 
