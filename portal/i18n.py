@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -71,8 +72,40 @@ def relative_day(value: date | datetime, today: date | None = None) -> str:
     return ngettext("%(num)d day ago", "%(num)d days ago", -delta)
 
 
+def danish(value: object) -> Markup:
+    """Text the plan API wrote in Danish (goals, plan items, names of laws), marked as Danish
+    on a page in another language (WCAG 3.1.2, language of parts); as it is on a Danish page."""
+    if value is None or value == "":
+        return Markup("")
+    if str(get_locale()) == "da":
+        return escape(value)
+    return Markup('<span lang="da">%s</span>') % value
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def possessive(name: str) -> str:
+    """A first name in the genitive: 'Emmas' / "Emma's". Danish writes a bare apostrophe
+    after s, x or z ('Jonas' mål'); English adds 's ("Jonas's goal")."""
+    first = first_name(name)
+    if str(get_locale()) == "da":
+        return f"{first}'" if first[-1:].lower() in ("s", "x", "z") else f"{first}s"
+    return f"{first}'s"
+
+
+def today() -> date:
+    """Today in Copenhagen."""
+    return datetime.now(TZ).date()
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["today"] = today
     app.jinja_env.filters.update(
+        danish=danish,
+        possessive=possessive,
+        first_name=first_name,
         long_datetime=long_datetime,
         long_date=long_date,
         short_date=short_date,

@@ -51,6 +51,8 @@ class WaitingItem:
     url: str
     due: date | None = None
     urgency: Urgency = "normal"
+    # Something voluntary (a questionnaire) has no deadline: it is ready since a day.
+    ready_since: date | None = None
 
 
 Source = Callable[[Caller, str], list[WaitingItem]]

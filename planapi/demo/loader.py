@@ -1276,7 +1276,7 @@ def emma(w: World) -> None:
     w.s.flush()
     steps = [
         ("application_received", "Ansøgning modtaget", "done", -21),
-        ("statements_gathered", "Udtalelser indhentes", "current", None),
+        ("statements_gathered", "Vi beder skolen og PPR om en udtalelse", "current", None),
         ("meeting", "Møde med Emma og hendes far", "pending", None),
         ("decision", "Afgørelse", "pending", None),
     ]

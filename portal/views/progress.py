@@ -70,10 +70,6 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _urgency(due: DueQuestionnaire) -> waiting.Urgency:
-    return "overdue" if due.status == "overdue" else "soon"
-
-
 # --- the overview's waiting list -----------------------------------------------------
 
 
@@ -89,8 +85,7 @@ def due_questionnaires(caller: Caller, person_id: str) -> list[waiting.WaitingIt
             title=_("Answer: %(title)s", title=str(due.title)),
             detail=ngettext("About %(num)d minute", "About %(num)d minutes", due.estimated_minutes),
             url=url_for("progress.answer", instrument_id=due.instrument_id),
-            due=due.due_on,
-            urgency=_urgency(due),
+            ready_since=due.due_on,
         )
         for due in _client(caller).list_due(person_id)
         if due.status in ("due", "overdue") and due.instrument_id not in pending

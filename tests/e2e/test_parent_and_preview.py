@@ -32,11 +32,13 @@ def test_parent_follows_the_childs_efterskole_case(page: Page, stack: Stack) -> 
     steps = [s.strip() for s in case.locator(".step-title").all_inner_texts()]
     assert steps == [
         "Ansøgning modtaget",
-        "Udtalelser indhentes",
+        "Vi beder skolen og PPR om en udtalelse",
         "Møde med Emma og hendes far",
         "Afgørelse",
     ]
-    expect(case.locator("[aria-current=step]")).to_contain_text("Udtalelser indhentes")
+    expect(case.locator("[aria-current=step]")).to_contain_text(
+        "Vi beder skolen og PPR om en udtalelse"
+    )
     missing = text_of(page, "#case-case-emma-efterskole .missing-list")
     assert "Udtalelse fra skolen" in missing and "Nordby Skole" in missing
     assert "Udtalelse fra PPR" in missing and "Ansøgningsskema" not in missing

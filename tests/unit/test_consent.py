@@ -172,8 +172,12 @@ def test_page_shows_consent_in_plain_words_with_history(
     card = soup.select_one(".consent-card")
     facts = normalize(card.select_one("dl.facts").text)
     assert "At lave og følge én samlet plan." in facts
-    assert "databeskyttelsesforordningens" in facts
-    assert "2025-1" in facts
+    # What it means comes first; the law and the text's version only behind "Lovgrundlag".
+    assert normalize(card.select_one(".consent-meaning").text).startswith("Afdelingerne herunder")
+    assert "databeskyttelsesforordningens" not in facts and "2025-1" not in facts
+    legal = card.select_one("details.legal-basis")
+    assert normalize(legal.summary.text) == "Lovgrundlag"
+    assert "databeskyttelsesforordningens" in legal.text and "Version 2025-1" in legal.text
     rows = {
         normalize(li.strong.text): normalize(li.text) for li in card.select("ul.consent-scopes li")
     }

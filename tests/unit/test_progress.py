@@ -126,7 +126,8 @@ def test_progress_page_lists_due_questionnaire_and_chart(
     soup = pages.get("/saadan-gaar-det")
     assert normalize(soup.h1.text) == "Sådan går det"
     card = soup.select_one(".questionnaire-card")
-    assert "Klar til at besvare" in normalize(card.text)
+    # Voluntary: ready since a day, no deadline.
+    assert "Klar til dig siden" in normalize(card.text) and "Frist" not in normalize(card.text)
     assert card.find("a", href="/saadan-gaar-det/who-5/besvar")
     svg = soup.select_one("svg#chart-who-5")
     assert svg["role"] == "img" and svg.find("title") and svg.find("desc")
@@ -197,7 +198,8 @@ def test_states_done_overdue_and_queued(
     fake_planapi.down("POST", f"{BASE}/questionnaires/experience/responses")
     soup = pages.get("/saadan-gaar-det")
     cards = [normalize(c.text) for c in soup.select(".questionnaire-card")]
-    assert "Over fristen" in cards[0] and "Besvar" in cards[0]
+    assert "Klar til dig siden" in cards[0] and "Besvar" in cards[0]
+    assert "frist" not in cards[0].lower()
     assert "Besvaret" in cards[1] and "Næste gang" in cards[1]
     assert "bliver sendt" in cards[2] and "Næste gang" in cards[2]
     assert len(soup.select(".questionnaire-card a.button")) == 1
@@ -462,7 +464,9 @@ def test_waiting_list_source(
         mine = progress.due_questionnaires(caller, PERSON)
     assert len(mine) == 1
     assert mine[0].url == "/saadan-gaar-det/who-5/besvar"
-    assert mine[0].urgency == "overdue" and mine[0].due is not None
+    # Answering is voluntary: ready since its day, never overdue or with a deadline.
+    assert mine[0].urgency == "normal" and mine[0].due is None
+    assert mine[0].ready_since is not None
     with app.test_request_context():
         g.acting = acting(read_only=True, basis="caseworker_preview")
         assert progress.due_questionnaires(caller, PERSON) == []
