@@ -2,18 +2,64 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template
+from typing import Literal
+
+from flask import Flask, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from auth.session import auth_data, build_acting
 from portal.clients.base import PlanAPIForbidden, PlanAPINotFound, PlanAPIUnavailable
+
+Reader = Literal[
+    "self",
+    "custody",
+    "power_of_attorney",
+    "preview_read_only",
+    "preview_refused",
+    "caseworker_no_preview",
+    "staff_only",
+]
+
+
+def refusal_reader() -> Reader:
+    """Who is refused, so the 403 page names the real reason in words for that reader.
+
+    Read from the session, not from `g.acting`: a refusal clears `g.acting` so that the page
+    never names a person the reader may not see, but the reader's own basis is still theirs.
+    """
+    data = auth_data()
+    view = current_app.view_functions.get(request.endpoint or "")
+    level = getattr(view, "_access", None)
+    if data is None:
+        return "self"
+    claimed = build_acting()
+    if data.get("role") == "caseworker":
+        if level == "caseworker":  # a caseworker page refused: a citizen outside the caseload
+            return "preview_refused"
+        if claimed is None:
+            return "caseworker_no_preview"
+        if request.method != "GET" or level == "citizen_write":
+            return "preview_read_only"
+        return "preview_refused"
+    if level == "caseworker":
+        return "staff_only"
+    if claimed is not None and claimed.basis in ("custody", "power_of_attorney"):
+        return claimed.basis
+    return "self"
+
+
+def _refused() -> ResponseReturnValue:
+    return render_template("pages/errors/403.html", code=403, reader=refusal_reader()), 403
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
+        if code == 403:
+            return _refused()
         template = {
             400: "pages/errors/400.html",
             403: "pages/errors/403.html",
@@ -42,7 +88,7 @@ def init_app(app: Flask) -> None:
         # out): its refusal is a refusal here, with no name of the person on the page.
         app.logger.warning("plan API refused: %s", error)
         g.acting = None
-        return render_template("pages/errors/403.html", code=403), 403
+        return _refused()
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:
