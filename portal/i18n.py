@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request
@@ -95,17 +95,43 @@ def possessive(name: str) -> str:
     return f"{first}'s"
 
 
+DATE_INPUT_FORMATS = ("%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d")
+
+
+def parse_date_input(text: str) -> date | None:
+    """A date typed in a form field, Danish style ('24.12.2026'; also with - or /, and ISO
+    from a browser's own date field); None when it is not a date."""
+    for pattern in DATE_INPUT_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def date_input_value(value: date) -> str:
+    """A date as the form fields show and expect it: '24.12.2026' in both languages."""
+    return f"{value.day}.{value.month}.{value.year}"
+
+
+def date_example(days_from_today: int) -> str:
+    """An example for a date field's hint, from today, so it is never stale or in the past
+    where the field wants a future day."""
+    return date_input_value(today() + timedelta(days=days_from_today))
+
+
 def today() -> date:
     """Today in Copenhagen."""
     return datetime.now(TZ).date()
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals["today"] = today
+    app.jinja_env.globals.update(today=today, date_example=date_example)
     app.jinja_env.filters.update(
         danish=danish,
         possessive=possessive,
         first_name=first_name,
+        date_input_value=date_input_value,
         long_datetime=long_datetime,
         long_date=long_date,
         short_date=short_date,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import (
     Blueprint,
@@ -34,7 +34,7 @@ from portal.clients.appointments import (
 )
 from portal.clients.base import Caller, PlanAPINotFound, PlanAPIRejected
 from portal.extensions import db
-from portal.i18n import TZ
+from portal.i18n import TZ, date_example, parse_date_input
 from portal.models import CalendarFeed, utcnow
 from portal.outbox import form_key as _form_key
 from portal.outbox import new_form_key
@@ -285,9 +285,11 @@ class MoveForm:
         for n, (text, part) in enumerate(zip(self.dates, self.parts, strict=True), start=1):
             if not text:
                 continue
-            day = _parse_date(text)
+            day = parse_date_input(text)
             if day is None:
-                self.errors[f"date_{n}"] = _("Write the date like this: 24.12.2025.")
+                self.errors[f"date_{n}"] = _(
+                    "Write the date like this: %(example)s.", example=date_example(14)
+                )
             elif day <= today:
                 self.errors[f"date_{n}"] = _("Choose a day after today.")
             elif day > today + timedelta(days=365):
@@ -302,16 +304,6 @@ class MoveForm:
         if not any(self.dates):
             self.errors["date_1"] = _("Give at least one day when you can come.")
         return not self.errors
-
-
-def _parse_date(text: str) -> date | None:
-    """ISO (from a date field) or Danish style 24.12.2025 / 24-12-2025 (typed by hand)."""
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _require_write() -> None:

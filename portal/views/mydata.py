@@ -30,7 +30,7 @@ from portal.clients.consents import Consent, ConsentsClient
 from portal.clients.contacts import Contact, ContactsClient
 from portal.clients.plan import Case, Plan, PlanClient
 from portal.clients.questionnaires import QuestionnaireResponse, QuestionnairesClient, Score
-from portal.i18n import TZ
+from portal.i18n import TZ, date_example, parse_date_input
 
 bp = Blueprint("mydata", __name__)
 
@@ -128,10 +128,10 @@ def _parse_filter(errors: dict[str, str]) -> LogFilter:
         setattr(found, f"raw_{field}", raw)
         if not raw:
             continue
-        try:
-            setattr(found, field, date.fromisoformat(raw))
-        except ValueError:
-            errors[name] = _("Write the date as yyyy-mm-dd, for example 2025-03-01")
+        day = parse_date_input(raw)
+        if day is None:
+            errors[name] = _("Write the date like this: %(example)s.", example=date_example(-30))
+        setattr(found, field, day)
     if found.since and found.until and found.since > found.until:
         errors["til"] = _("The end date must be on or after the start date")
         found.until = None

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models import CalendarFeed, OutboxMessage
 from tests.unit import citizen_builders as b
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
+from tests.unit.error_focus import assert_error_focus
 
 BASE = "/v1/persons/p-mette/appointments"
 
@@ -228,7 +229,7 @@ def test_move_request_errors_keep_what_was_typed(
     summary = soup.select_one(".error-summary")
     links = [a["href"] for a in summary.select("a")]
     assert links == ["#reason", "#date-1", "#date-2"]
-    assert soup.title.text.startswith("Fejl")
+    assert_error_focus(soup)
     assert soup.select_one("#date-1")["value"] == "31.02.2020"
     assert soup.select_one("#part-1 option[selected]")["value"] == "afternoon"
     assert soup.select_one("#reason")["aria-invalid"] == "true"

@@ -22,6 +22,7 @@ from portal.models import OutboxMessage
 from portal.views.consent import expiring_consents
 from tests.unit import citizen_builders as b
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
+from tests.unit.error_focus import assert_error_focus
 
 PERSON = "p-mette"
 BASE = f"/v1/persons/{PERSON}"
@@ -276,7 +277,7 @@ def test_give_without_a_department_shows_error_summary(
     data = form_of(step2, "/samtykke/giv/omfang")
     data.pop("department")
     soup = pages.post("/samtykke/giv/omfang", data, status=400)
-    summary = soup.select_one(".error-summary")
+    summary = assert_error_focus(soup)
     assert summary.find("a", href="#department")
     assert soup.find(id="department")
     assert soup.select_one(".form-group.form-error")
@@ -399,7 +400,7 @@ def test_withdraw_choose_departments(
     ]
     data["department"] = []
     soup = pages.post("/samtykke/c-mette/traek-tilbage", data, status=400)
-    assert soup.select_one(".error-summary")
+    assert_error_focus(soup)
 
 
 def test_withdraw_twice_is_one_change_and_conflict_is_explained(

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from tests.unit import citizen_builders as b
 from tests.unit import progress_builders as pb
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
+from tests.unit.error_focus import assert_error_focus
 
 BASE = "/v1/persons/p-emma"
 EMMA = ("p-emma", "Emma Kjær Poulsen")
@@ -110,7 +111,7 @@ def test_log_refuses_a_bad_date_with_an_error_summary(
 ) -> None:
     fake_planapi.on("GET", f"{BASE}/access-log", json=log_page([]))
     soup = pages.get("/hvem-har-set-mine-oplysninger?fra=1.%20maj", status=400)
-    assert soup.select_one(".error-summary a")["href"] == "#fra"
+    assert assert_error_focus(soup).select_one("a")["href"] == "#fra"
     assert "since" not in fake_planapi.requests[-1].url.query.decode()
 
 

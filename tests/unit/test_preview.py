@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.unit import citizen_builders as b
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
+from tests.unit.error_focus import assert_error_focus
 
 
 def caseload(*people: tuple[str, str]) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def test_purpose_is_required_and_shown_in_an_error_summary(
     summary = soup.select_one(".error-summary")
     assert summary and summary.select_one("a")["href"] == "#purpose"
     assert soup.select_one("#purpose")["aria-invalid"] == "true"
-    assert normalize(soup.title.text).startswith("Fejl:")
+    assert_error_focus(soup)
     assert not [r for r in fake_planapi.requests if r.url.path == "/v1/persons/p-mette"]
 
 

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.views import progress
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
+from tests.unit.error_focus import assert_error_focus
 from tests.unit.progress_builders import due, goals, score, stored_response, who5
 
 PERSON = "p-mette"
@@ -257,7 +258,7 @@ def test_missing_and_out_of_scale_answers_are_explained_and_kept(
     del form["q-who5-2"]
     form["q-who5-4"] = "9"
     soup = pages.post("/saadan-gaar-det/who-5/besvar", form, status=400)
-    assert normalize(soup.title.text).startswith("Fejl:")
+    assert_error_focus(soup)
     summary = [normalize(a.text) for a in soup.select(".alert-error li a")]
     assert summary == [
         "Vælg et svar til spørgsmål 2.",
