@@ -23,6 +23,7 @@ def serve(fake: FakePlanAPI, person: str = "p-mette", **parts: Any) -> None:
     fake.on("GET", f"{base}/cases", json=parts.get("cases", b.items()))
     fake.on("GET", f"{base}/appointments", json=parts.get("appointments", b.items(b.appointment())))
     fake.on("GET", f"{base}/contacts", json=parts.get("contacts", b.contact_list(b.contact())))
+    fake.on("GET", f"{base}/consents", json=b.items())  # a waiting-list source may ask
 
 
 @pytest.fixture(autouse=True)
