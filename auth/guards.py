@@ -155,6 +155,8 @@ EVERY_READ_SCOPE = (
     "consents:read",
     "questionnaires:read",
     "access-log:read",
+    "messages:read",
+    "letters:read",
 )
 PAGE_SCOPES: dict[str, tuple[str, ...]] = {
     "overview": ("plan:read",),
@@ -164,6 +166,11 @@ PAGE_SCOPES: dict[str, tuple[str, ...]] = {
     "consent": ("consents:read",),
     "progress": ("questionnaires:read",),
     "mydata": ("access-log:read",),
+    "messages": ("messages:read",),
+    "messages.send": ("messages:write",),
+    "messages.document": ("documents:read",),
+    "messages.send_document": ("documents:write",),
+    "letters": ("letters:read",),
     "mydata.export": EVERY_READ_SCOPE,
     "mydata.export_json": EVERY_READ_SCOPE,
 }

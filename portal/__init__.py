@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from auth import guards as auth_guards
 from portal import config as config_module
-from portal import errors, i18n, outbox, ratelimits, security, staticfiles
+from portal import errors, i18n, outbox, ratelimits, security, staticfiles, uploads
 from portal.clients import base as planapi_base
 from portal.directory import PlanAPIDirectory
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
@@ -22,6 +22,8 @@ NAV_ITEMS = (
     ("overview.index", _l("Overview")),
     ("plan.index", _l("My plan")),
     ("appointments.index", _l("Appointments")),
+    ("messages.index", _l("Messages")),
+    ("letters.index", _l("Letters and decisions")),
     ("contact.index", _l("Contact")),
     ("consent.index", _l("Consent")),
     ("progress.index", _l("How it is going")),
@@ -39,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
         instance_path=str(root / "var"),
     )
     app.config.from_mapping(settings)
+    app.request_class = uploads.UploadRequest
     _prepare_sessions(app)
 
     db.init_app(app)
@@ -83,6 +86,8 @@ def _configure_jinja(app: Flask) -> None:
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # The page layout; the plan as PDF (portal/pdf.py) renders the same pages in its own.
+    app.jinja_env.globals["page_layout"] = "layouts/base.html"
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:
@@ -118,6 +123,9 @@ def _register_blueprints(app: Flask) -> None:
         consent,
         contact,
         health,
+        inbox,
+        letters,
+        messages,
         mydata,
         overview,
         plan,
@@ -136,6 +144,9 @@ def _register_blueprints(app: Flask) -> None:
         progress,
         preview,
         mydata,
+        messages,
+        letters,
+        inbox,
     ):
         app.register_blueprint(module.bp)
 

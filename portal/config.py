@@ -39,6 +39,13 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT: int | None = None  # bound to the session instead
     MAX_CONTENT_LENGTH = 64 * 1024
+    # Files citizens send (portal/uploads.py): the largest file; a form with a file may be
+    # up to PORTAL_UPLOAD_REQUEST_MAX_BYTES, so a file somewhat too large is still refused
+    # on the form in words. The virus scanner is clamd ("host:port" or a socket path).
+    PORTAL_UPLOAD_MAX_BYTES = _env_int("PORTAL_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+    PORTAL_UPLOAD_REQUEST_MAX_BYTES = _env_int("PORTAL_UPLOAD_REQUEST_MAX_BYTES", 32 * 1024 * 1024)
+    PORTAL_CLAMD_ADDRESS = _env("PORTAL_CLAMD_ADDRESS", "")
+    PORTAL_CLAMD_TIMEOUT = float(_env("PORTAL_CLAMD_TIMEOUT", "10"))
 
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

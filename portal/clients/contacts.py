@@ -16,6 +16,8 @@ class Contact(APIModel):
     hours: str | None = None
     helps_with: str | None = None
     is_primary: bool = False
+    takes_messages: bool = False
+    answer_days: int | None = None
 
     @property
     def tel(self) -> str | None:

@@ -129,6 +129,8 @@ class MissingDocument(APIModel):
     due_on: date | None = None
     status: str = "missing"  # missing | received
     received_on: date | None = None
+    uploadable: bool = False  # the citizen or parent can send it in the portal
+    document_id: str | None = None
 
 
 class Case(APIModel):
@@ -151,6 +153,11 @@ class Case(APIModel):
     @property
     def missing(self) -> list[MissingDocument]:
         return [d for d in self.missing_documents if d.status == "missing"]
+
+    @property
+    def sent_in(self) -> list[MissingDocument]:
+        """What was asked for and has been sent through the portal."""
+        return [d for d in self.missing_documents if d.status == "received" and d.document_id]
 
 
 class _CaseList(APIModel):

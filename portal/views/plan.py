@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from auth.access import access
-from portal import pages
+from portal import pages, pdf
 from portal.clients.appointments import Appointment, AppointmentsClient
 from portal.clients.contacts import Contact, ContactsClient
 from portal.pages import DEPARTMENTS, fetch, load_cases, load_plan
@@ -89,6 +90,26 @@ def index() -> ResponseReturnValue:
         cases=cases or [],
         cases_failed=cases_failed,
     )
+
+
+def _pdf(kind: pdf.Kind, name: str) -> ResponseReturnValue:
+    content = pdf.plan_pdf(pages.caller(), pages.person_id(), kind=kind, language=str(get_locale()))
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/min-plan/pdf")
+@access("citizen")
+def pdf_download() -> ResponseReturnValue:
+    return _pdf("full", "min-plan")
+
+
+@bp.get("/min-plan/koeleskabsplan/pdf")
+@access("citizen")
+def fridge_pdf() -> ResponseReturnValue:
+    return _pdf("fridge", "koeleskabsplan")
 
 
 @bp.get("/min-plan/koeleskabsplan")

@@ -1,0 +1,135 @@
+"""The caseworker's inbox: conversations from the citizens in the caseload, unread first;
+open one (the citizen then sees "Læst af ..."), answer, attach a file."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from auth.access import access
+from auth.session import auth_data
+from portal import uploads
+from portal.clients.base import (
+    Caller,
+    PlanAPIError,
+    PlanAPIRejected,
+    PlanAPIUnavailable,
+)
+from portal.clients.messages import MessagesClient
+
+bp = Blueprint("inbox", __name__)
+
+BODY_MAX = 5000
+
+
+def _caseworker_id() -> str:
+    data = auth_data()
+    if not data or data.get("role") != "caseworker":
+        abort(403)
+    return str(data["actor_id"])
+
+
+def _client() -> MessagesClient:
+    return MessagesClient(
+        Caller(actor_id=_caseworker_id(), actor_role="caseworker", basis="caseworker_preview")
+    )
+
+
+@bp.get("/medarbejder/beskeder")
+@access("caseworker")
+def index() -> ResponseReturnValue:
+    return render_template(
+        "pages/inbox/index.html", conversations=_client().inbox(_caseworker_id())
+    )
+
+
+def _conversation_page(
+    conversation_id: str, errors: dict[str, str], body: str, form_key: str, status: int
+) -> ResponseReturnValue:
+    client = _client()
+    conversation = client.inbox_conversation(_caseworker_id(), conversation_id)
+    if conversation.unread_by_staff and status == 200:
+        try:
+            client.staff_mark_read(_caseworker_id(), conversation.id, secrets.token_hex(16))
+        except PlanAPIError as exc:
+            current_app.logger.info("read receipt not recorded: %s", exc)
+    return (
+        render_template(
+            "pages/inbox/show.html",
+            conversation=conversation,
+            errors=errors,
+            body=body,
+            form_key=form_key or secrets.token_hex(16),
+            accept=uploads.ACCEPT_ATTRIBUTE,
+            body_max=BODY_MAX,
+            sent=request.args.get("sendt", ""),
+        ),
+        status,
+    )
+
+
+@bp.get("/medarbejder/beskeder/<string:conversation_id>")
+@access("caseworker")
+def show(conversation_id: str) -> ResponseReturnValue:
+    return _conversation_page(conversation_id, {}, "", "", 200)
+
+
+@bp.post("/medarbejder/beskeder/<string:conversation_id>")
+@access("caseworker")
+@uploads.accepts_files
+def answer(conversation_id: str) -> ResponseReturnValue:
+    form_key = request.form.get("form_key", "")
+    if len(form_key) != 32 or not all(c in "0123456789abcdef" for c in form_key):
+        form_key = secrets.token_hex(16)
+    body = request.form.get("body", "").strip()
+    errors: dict[str, str] = {}
+    if not body:
+        errors["body"] = _("Write your answer")
+    elif len(body) > BODY_MAX:
+        errors["body"] = _("The message can be at most %(max)d characters", max=BODY_MAX)
+    client = _client()
+    me = _caseworker_id()
+    key = f"answer:{me}:{conversation_id[:64]}:{form_key}"
+    document_ids: list[str] = []
+    file = request.files.get("file")
+    if not errors and file is not None and file.filename:
+        try:
+            checked = uploads.check(file)
+            document = client.staff_upload(
+                me, conversation_id, checked.as_json(), f"{key}:{checked.sha256[:16]}"
+            )
+            document_ids.append(document.id)
+        except uploads.UploadRefused as exc:
+            errors["file"] = str(exc.message)
+        except (PlanAPIUnavailable, PlanAPIRejected):
+            errors["file"] = _(
+                "We cannot receive files right now, so nothing was sent. Please try again in "
+                "a few minutes."
+            )
+    if errors:
+        return _conversation_page(conversation_id, errors, body, form_key, 400)
+    client.staff_answer(me, conversation_id, {"body": body, "document_ids": document_ids}, key)
+    return redirect(url_for("inbox.show", conversation_id=conversation_id, sendt=1), 303)
+
+
+@bp.get("/medarbejder/beskeder/<string:conversation_id>/dokument/<string:document_id>")
+@access("caseworker")
+def document(conversation_id: str, document_id: str) -> ResponseReturnValue:
+    file = _client().staff_document(_caseworker_id(), conversation_id, document_id)
+    response = Response(file.content, mimetype=file.content_type)
+    response.headers["Content-Disposition"] = f'inline; filename="{document_id}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
