@@ -8,7 +8,9 @@ from typing import Any, Literal
 
 import httpx
 
-from portal.clients.base import APIModel, PlanAPIClient
+from portal.clients.base import APIModel, PlanAPIClient, Write
+
+SEND = "message.send"
 
 
 class ContactRef(APIModel):
@@ -114,6 +116,11 @@ class File(APIModel):
 
 
 class MessagesClient(PlanAPIClient):
+    @staticmethod
+    def new_message(person_id: str, payload: dict[str, Any]) -> Write:
+        """POST /v1/persons/{person_id}/messages (through the outbox)."""
+        return Write(SEND, person_id, "", f"/v1/persons/{person_id}/messages", payload)
+
     def list_conversations(self, person_id: str) -> Conversations:
         """GET /v1/persons/{person_id}/conversations"""
         return self.get(f"/v1/persons/{person_id}/conversations", Conversations)

@@ -36,13 +36,12 @@ from portal.clients.base import (
     PlanAPIRejected,
     PlanAPIUnavailable,
 )
-from portal.clients.messages import Conversations, MessagesClient
+from portal.clients.messages import SEND, Conversations, MessagesClient
 from portal.clients.plan import PlanClient
 from portal.i18n import TZ, short_date, time_of_day
 
 bp = Blueprint("messages", __name__)
 
-KIND = "message"
 BODY_MAX = 5000
 FORM_KEY_LENGTH = 32
 
@@ -55,11 +54,6 @@ def _form_key(value: str | None) -> str:
     if value and len(value) == FORM_KEY_LENGTH and all(c in "0123456789abcdef" for c in value):
         return value
     return secrets.token_hex(FORM_KEY_LENGTH // 2)
-
-
-def _key(what: str, form_key: str) -> str:
-    # Bound to the person and the actor: a form key can never touch someone else's write.
-    return f"{what}:{_person_id()}:{pages.acting().actor_id}:{form_key}"
 
 
 def may_write() -> bool:
@@ -105,7 +99,7 @@ def _page(
     complaint = request.values.get("klage") or request.values.get("letter_id") or ""
     if complaint and not body:
         body = _("I want to complain about the decision. I disagree because: ")
-    pending = [m for m in outbox.pending_for(_person_id()) if m.kind == KIND]
+    pending = outbox.pending(_person_id(), [SEND])
     if conversations is not None and status == 200:
         _mark_read(conversations)
     return (
@@ -143,7 +137,10 @@ def _upload(checked: uploads.CheckedFile, form_key: str, **extra: Any) -> str:
     document = MessagesClient(pages.caller()).upload(
         _person_id(),
         checked.as_json() | extra,
-        _key("document", f"{form_key}:{checked.sha256[:16]}"),
+        # Uploads go straight to the plan API (never queued), with the outbox's kind of key.
+        outbox.idempotency_key(
+            "document.upload", _person_id(), pages.acting().actor_id, checked.sha256[:16], form_key
+        ),
     )
     return document.id
 
@@ -226,12 +223,7 @@ def send() -> ResponseReturnValue:
         payload["letter_id"] = letter_id
     try:
         delivery = outbox.submit(
-            kind=KIND,
-            caller=pages.caller(),
-            person_id=_person_id(),
-            path=f"/v1/persons/{_person_id()}/messages",
-            payload=payload,
-            idempotency_key=_key(KIND, form_key),
+            MessagesClient.new_message(_person_id(), payload), pages.caller(), form_key
         )
     except (PlanAPIRejected, PlanAPINotFound):
         errors["contact_id"] = _("The message could not be sent to this person. Choose again")
