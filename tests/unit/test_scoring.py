@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import date
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -15,6 +17,11 @@ from tests.unit.progress_builders import experience, goals, instrument, who5
 WHO5 = instrument(who5())
 GOALS = instrument(goals("Få en fast bolig", "Starte på uddannelse", "Flere venner"))
 EXPERIENCE = instrument(experience())
+
+
+def half_up(exact: Fraction) -> int:
+    """Round half up, computed exactly (no floats): the oracle the rounding is held to."""
+    return math.floor(exact + Fraction(1, 2))
 
 
 def form_for(inst, values):  # type: ignore[no-untyped-def]
@@ -76,8 +83,8 @@ def test_goals_are_scored_one_by_one_on_0_to_10(values: list[int]) -> None:
     assert checked.ok
     result = scoring.score(GOALS, checked.answers)
     assert result.per_item == {"g-1": values[0], "g-2": values[1], "g-3": values[2]}
-    assert 0 <= result.reported <= 10
-    assert abs(result.reported - sum(values) / 3) <= 0.5
+    assert result.raw == sum(values) / 3
+    assert result.reported == half_up(Fraction(sum(values), 3))
 
 
 @given(st.lists(st.integers(1, 5), min_size=6, max_size=6))
@@ -85,8 +92,7 @@ def test_experience_mean_is_reported_on_0_to_100(values: list[int]) -> None:
     checked = scoring.validate(EXPERIENCE, form_for(EXPERIENCE, values))
     result = scoring.score(EXPERIENCE, checked.answers)
     assert result.raw == sum(values) / 6
-    assert 0 <= result.reported <= 100
-    assert abs(result.reported - (sum(values) / 6 - 1) * 25) <= 0.5
+    assert result.reported == half_up((Fraction(sum(values), 6) - 1) * 25)
 
 
 @given(
@@ -133,12 +139,54 @@ def test_validation_ignores_unknown_fields() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("values", "reported"),
+    [
+        # sum 9 → mean 1.5 → (0.5) × 25 = 12.5 → 13; and so on at every .5 of the 0–100 scale
+        ((1, 1, 1, 2, 2, 2), 13),
+        ((1, 1, 2, 2, 4, 5), 38),
+        ((3, 3, 3, 3, 3, 3), 50),
+        ((3, 3, 3, 4, 4, 4), 63),
+        ((4, 4, 4, 5, 5, 5), 88),
+        ((5, 5, 5, 5, 5, 5), 100),
+        ((1, 1, 1, 1, 1, 1), 0),
+    ],
+)
+def test_experience_half_points_round_up_exactly(values: tuple[int, ...], reported: int) -> None:
+    answers = scoring.validate(EXPERIENCE, form_for(EXPERIENCE, values)).answers
+    assert scoring.score(EXPERIENCE, answers).reported == reported
+
+
+@pytest.mark.parametrize(
+    ("values", "reported"),
+    [((0, 0, 1), 0), ((0, 1, 1), 1), ((1, 1, 2), 1), ((0, 0, 2), 1), ((10, 10, 9), 10)],
+)
+def test_goal_means_by_thirds_round_to_the_nearest(values: tuple[int, ...], reported: int) -> None:
+    result = scoring.score(GOALS, dict(zip(("g-1", "g-2", "g-3"), values, strict=True)))
+    assert result.reported == reported
+
+
 def test_trend_reads_meaningful_changes_only() -> None:
     march, may = date(2025, 3, 3), date(2025, 5, 5)
     assert scoring.trend([(march, 40), (may, 52)], 10) == scoring.Trend("up", march, 12)
     assert scoring.trend([(may, 40), (march, 52)], 10) == scoring.Trend("down", march, -12)
     assert scoring.trend([(march, 48), (may, 52)], 10) == scoring.Trend("same", march, 4)
     assert scoring.trend([(may, 52)], 10) is None
+    assert scoring.trend([], 10) is None
+
+
+def test_a_trend_of_exactly_the_meaningful_change_counts() -> None:
+    """A change of exactly 10 points on WHO-5 is a real change, up or down; 9 is not."""
+    march, may, june = date(2025, 3, 3), date(2025, 5, 5), date(2025, 6, 2)
+    meaningful = scoring.WHO5_MEANINGFUL_CHANGE
+    assert meaningful == 10
+    assert scoring.trend([(march, 40), (may, 50)], meaningful) == scoring.Trend("up", march, 10)
+    assert scoring.trend([(march, 50), (may, 40)], meaningful) == scoring.Trend("down", march, -10)
+    assert scoring.trend([(march, 40), (may, 49)], meaningful) == scoring.Trend("same", march, 9)
+    assert scoring.trend([(march, 49), (may, 40)], meaningful) == scoring.Trend("same", march, -9)
+    # Only the last two measurements count, whatever order they come in.
+    points = [(june, 60), (march, 20), (may, 52)]
+    assert scoring.trend(points, meaningful) == scoring.Trend("same", may, 8)
 
 
 def test_half_points_round_up_like_the_plan_api() -> None:
