@@ -8,9 +8,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from planapi.extensions import db
-from planapi.models import ChangeRequest, Consent, QuestionnaireResponse
+from planapi.models import ChangeRequest, Consent, QuestionnaireResponse, Relation
 from tests.unit.planapi.conftest import (
+    TODAY,
     PlanAPI,
+    attorney,
     change_request,
     citizen,
     consent_grant,
@@ -74,6 +76,65 @@ def test_change_request_is_idempotent(api: PlanAPI, api_app: Flask) -> None:
     body = change_request()
     first = ok(api.post(MOVE, body, citizen("p-mette"), key="cr-1"), 201)
     assert ok(api.post(MOVE, body, citizen("p-mette"), key="cr-1"), 201) == first
+    assert count(api_app, ChangeRequest) == 1
+
+
+# A key is scoped by method, path (and so person), actor and basis: the same key and body
+# sent anywhere else is a different request and refused, never answered with the first
+# request's record.
+
+
+def test_same_key_and_body_on_another_appointment_is_refused(api: PlanAPI, api_app: Flask) -> None:
+    body = change_request()
+    first = ok(api.post(MOVE, body, citizen("p-mette"), key="cr-scope"), 201)
+    assert first["appointment_id"] == "ap-mette-1"
+    other = MOVE.replace("ap-mette-1", "ap-mette-2")
+    refused = problem(api.post(other, body, citizen("p-mette"), key="cr-scope"), 422)
+    assert "Idempotency-Key" in refused["detail"]
+    assert count(api_app, ChangeRequest) == 1
+
+
+def test_same_key_and_body_for_another_person_is_refused(api: PlanAPI) -> None:
+    ok(api.post(WHO5, who5(), citizen("p-mette"), key="who5-scope"), 201)
+    jonas = WHO5.replace("p-mette", "p-jonas")
+    problem(api.post(jonas, who5(), citizen("p-jonas"), key="who5-scope"), 422)
+
+
+def _attorneys_for_mette(app: Flask, *holders: str) -> None:
+    """Give each holder a power of attorney for Mette that covers moving appointments."""
+    with app.app_context():
+        for holder in holders:
+            db.session.merge(
+                Relation(
+                    id=f"rel-{holder}-mette-test",
+                    kind="power_of_attorney",
+                    holder_id=holder,
+                    subject_id="p-mette",
+                    scope=["appointments:read", "appointments:write"],
+                    valid_from=TODAY - timedelta(days=1),
+                    valid_until=None,
+                )
+            )
+        db.session.commit()
+
+
+def test_same_key_body_and_path_from_another_actor_is_refused(api: PlanAPI, api_app: Flask) -> None:
+    _attorneys_for_mette(api_app, "p-bent", "p-freja")
+    body = change_request()
+    first = ok(api.post(MOVE, body, attorney("p-bent"), key="cr-actor"), 201)
+    assert first["created_by"]["id"] == "p-bent"
+    problem(api.post(MOVE, body, attorney("p-freja"), key="cr-actor"), 422)
+    assert count(api_app, ChangeRequest) == 1
+
+
+def test_same_key_body_path_and_actor_on_another_basis_is_refused(
+    api: PlanAPI, api_app: Flask
+) -> None:
+    """Mette herself and as a (test-made) attorney of herself: the answer names the basis."""
+    _attorneys_for_mette(api_app, "p-mette")
+    body = change_request()
+    ok(api.post(MOVE, body, citizen("p-mette"), key="cr-basis"), 201)
+    problem(api.post(MOVE, body, attorney("p-mette"), key="cr-basis"), 422)
     assert count(api_app, ChangeRequest) == 1
 
 
