@@ -18,11 +18,14 @@ from portal.extensions import limiter
 
 LOGIN_ENDPOINTS = ("auth.callback", "auth.caseworker_callback")
 SUBMISSION_ENDPOINTS = (
+    "progress.review",  # saves the draft
     "progress.send",
     "consent.give_send",
     "consent.withdraw_send",
     "consent.renew_send",
     "appointments.move_send",
+    "appointments.feed_create",
+    "appointments.feed_revoke",
 )
 
 

@@ -10,8 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import create_app, ratelimits
-from portal.extensions import db
+from portal.extensions import db, limiter
 from tests.unit.conftest import FakePlanAPI, SignIn
+from tests.unit.test_authorisation_matrix import plan_api, url_for_rule
 
 WITHDRAW = "/samtykke/c-1/traek-tilbage/send"
 
@@ -37,6 +38,55 @@ def limited_app(fake_planapi: FakePlanAPI) -> Iterator[Flask]:
 def test_every_limited_endpoint_exists(app: Flask) -> None:
     for endpoint in (*ratelimits.LOGIN_ENDPOINTS, *ratelimits.SUBMISSION_ENDPOINTS):
         assert endpoint in app.view_functions, endpoint
+
+
+# POST routes that write nothing (the session only, or one step of a form that the next
+# step sends): the only ones not limited. A new POST route fails the test below until it
+# is either limited or listed here with its reason.
+WRITES_NOTHING = {
+    "auth.logout": "ends the session",
+    "auth.keep_alive": "moves the session's idle clock",
+    "auth.choose_person": "chooses whom the session acts for",
+    "preview.start": "starts a read-only preview; its reads are logged like any page view",
+    "preview.end": "ends the preview",
+    "appointments.move": "checks the form and shows the summary; move_send sends it",
+    "consent.give_scope": "checks the chosen departments; give_send sends them",
+    "consent.withdraw_choose": "checks the chosen departments; withdraw_send sends them",
+}
+
+
+def test_every_post_route_that_writes_is_limited(
+    limited_app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """The app's own routes, not the module's list: each POST that writes answers 429
+    once the person has used up their submissions (one a minute here)."""
+    fake_planapi.fallback = plan_api
+    limited_app.config["RATELIMIT_SUBMISSIONS"] = "1 per minute"
+    posts = sorted(
+        (rule.endpoint, rule)
+        for rule in limited_app.url_map.iter_rules()
+        if "POST" in (rule.methods or ())
+    )
+    assert set(WRITES_NOTHING) <= {endpoint for endpoint, _ in posts}, "a stale exemption"
+    unlimited, checked = [], 0
+    for endpoint, rule in posts:
+        if endpoint in WRITES_NOTHING:
+            continue
+        with limited_app.app_context():
+            limiter.reset()
+        client = limited_app.test_client()
+        level = limited_app.view_functions[endpoint]._access  # type: ignore[attr-defined]
+        if level == "caseworker":
+            SignIn(client)(caseworker=("cw-lene", "Lene Bach"))
+        else:
+            SignIn(client)()
+        url = url_for_rule(limited_app, rule, "p-mette")
+        first, second = (client.post(url).status_code for _ in range(2))
+        checked += 1
+        if first == 429 or second != 429:
+            unlimited.append(f"POST {rule.rule} ({endpoint}): {first}, then {second}")
+    assert not unlimited, "not rate-limited:\n" + "\n".join(unlimited)
+    assert checked >= len(ratelimits.SUBMISSION_ENDPOINTS)
 
 
 def test_submissions_are_limited_per_person(limited_app: Flask) -> None:
