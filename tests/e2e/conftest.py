@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -253,6 +255,28 @@ def login_as(page: Page, name: str, *, level: str = "substantial", employee: boo
     page.locator(f"#level-{level}").check()
     page.get_by_role("button", name="Log ind", exact=True).click()
     page.wait_for_load_state()
+
+
+def outbox_settled(stack: Stack, person_id: str, timeout: float = 30) -> list[str]:
+    """Wait until none of the person's writes in the portal's outbox is pending; their
+    statuses, oldest first.
+
+    Once every write is delivered (or rejected) nothing will send it again, so a count
+    taken after this is final: no sleeping to "give a duplicate a chance to show".
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(stack.var / "portal.db") as db:
+            statuses = [
+                row[0]
+                for row in db.execute(
+                    "SELECT status FROM outbox_message WHERE person_id = ? ORDER BY id",
+                    (person_id,),
+                )
+            ]
+        if "pending" not in statuses or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.2)
 
 
 def text_of(page: Page, selector: str) -> str:

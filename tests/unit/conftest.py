@@ -142,6 +142,25 @@ class PageChecker:
         return soup
 
 
+# Each kind of refusal page, by the heading it shows (Danish, the default language).
+REFUSALS = {
+    "no access": "Du har ikke adgang til denne side",  # pages/errors/403.html
+    "no basis": "Du kan ikke se denne persons oplysninger",  # pages/auth/no_basis.html
+    "outside scope": "Din fuldmagt dækker ikke dette",  # pages/auth/outside_scope.html
+}
+
+
+def assert_refused(response: Any, reason: str, hidden: tuple[str, ...] = ()) -> BeautifulSoup:
+    """A refusal: 403, a whole page that names this reason, and none of `hidden` on it."""
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403, (response.status_code, response.location)
+    soup = PageChecker.check(html)
+    assert normalize(soup.h1.text) == REFUSALS[reason], normalize(soup.h1.text)
+    leaked = [text for text in hidden if text in html]
+    assert not leaked, f"the refusal shows {leaked}"
+    return soup
+
+
 @pytest.fixture
 def pages(client: FlaskClient) -> PageChecker:
     return PageChecker(client)

@@ -17,10 +17,12 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import CalendarFeed, OutboxMessage
 from tests.unit import citizen_builders as b
-from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
+from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, assert_refused, normalize
 from tests.unit.error_focus import assert_error_focus
 
 BASE = "/v1/persons/p-mette/appointments"
+# What the appointments served below show; none of it may be on a refusal page.
+APPOINTMENT_DATA = ("Møde med bostøtten", "Første samtale")
 
 
 @pytest.fixture(autouse=True)
@@ -259,11 +261,16 @@ def test_read_only_preview_cannot_ask_to_move(
     serve_list(fake_planapi)
     soup = pages.get("/aftaler")
     assert not soup.select("a[href$='/flyt']")
-    assert pages.client.get("/aftaler/ap-1/flyt").status_code == 403
-    assert pages.client.post("/aftaler/ap-1/flyt/send", data={"reason": "x"}).status_code in (
-        400,
-        403,
+    token = soup.find("input", attrs={"name": "csrf_token"})["value"]  # the Log af form's
+    before = len(fake_planapi.requests)
+    assert_refused(pages.client.get("/aftaler/ap-1/flyt"), "no access", hidden=APPOINTMENT_DATA)
+    send = pages.client.post(
+        "/aftaler/ap-1/flyt/send", data={"reason": "Jeg er syg", "csrf_token": token}
     )
+    assert_refused(send, "no access", hidden=APPOINTMENT_DATA)
+    assert fake_planapi.requests[before:] == [], "refused before any plan-API call"
+    with pages.client.application.app_context():
+        assert db.session.scalar(select(OutboxMessage)) is None
 
 
 def test_calendar_feed_is_secret_hashed_and_revocable(
@@ -293,7 +300,12 @@ def test_calendar_feed_is_secret_hashed_and_revocable(
 
 def test_feed_only_for_own_data(client: FlaskClient) -> None:
     SignIn(client)("p-emma", "Emma", basis="custody", actor=("p-anders", "Anders Kjær Poulsen"))
-    assert client.get("/aftaler/kalender").status_code == 403
+    soup = assert_refused(client.get("/aftaler/kalender"), "no access", hidden=("/kalender/",))
+    token = soup.find("input", attrs={"name": "csrf_token"})["value"]  # the Log af form's
+    made = client.post("/aftaler/kalender", data={"csrf_token": token})
+    assert_refused(made, "no access", hidden=("/kalender/",))
+    with client.application.app_context():
+        assert db.session.scalar(select(CalendarFeed)) is None
 
 
 def test_appointments_down_shows_notice(fake_planapi: FakePlanAPI, pages: PageChecker) -> None:

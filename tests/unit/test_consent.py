@@ -21,12 +21,14 @@ from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.views.consent import expiring_consents
 from tests.unit import citizen_builders as b
-from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
+from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, assert_refused, normalize
 from tests.unit.error_focus import assert_error_focus
 
 PERSON = "p-mette"
 BASE = f"/v1/persons/{PERSON}"
 NOW = datetime.now(UTC)
+# What the consents built below show; none of it may be on a refusal page.
+CONSENT_DATA = ("At lave og følge én samlet plan.", "Oplysninger om employment")
 
 
 # --- builders of plan-API JSON ---------------------------------------------------------
@@ -202,7 +204,7 @@ def test_page_plan_api_refuses_read_is_403(
 ) -> None:
     sign_in()  # e.g. a basis the plan API no longer accepts
     fake_planapi.on("GET", f"{BASE}/consents", status=403, json={"title": "Forbidden"})
-    assert client.get("/samtykke").status_code == 403
+    assert_refused(client.get("/samtykke"), "no access", hidden=CONSENT_DATA)
 
 
 @pytest.mark.parametrize("url", ["/samtykke/c-emma/forny", "/samtykke/c-emma/traek-tilbage"])
@@ -575,8 +577,7 @@ def test_preview_and_power_of_attorney_see_disabled_actions_and_get_403(
         ("POST", "/samtykke/c-mette/forny"),
     ):
         payload = data | {"csrf_token": token} if method == "POST" else None
-        response = client.open(url, method=method, data=payload)
-        assert response.status_code == 403, (url, response.status_code)
+        assert_refused(client.open(url, method=method, data=payload), "no access", CONSENT_DATA)
     assert writes(fake_planapi) == [] and outbox_count(client) == 0
 
 
