@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from datetime import date
 from fractions import Fraction
 
@@ -71,9 +72,19 @@ def test_who5_rejects_values_outside_0_to_5(answers: list[int]) -> None:
             scoring.who5_index(answers)
 
 
-@pytest.mark.parametrize("answers", [(1, 2, 3, 4), (1, 2, 3, 4, 5, 0), (1, 2, 3, 4, True)])
-def test_who5_needs_five_whole_numbers(answers: tuple[int, ...]) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ((1, 2, 3, 4), "WHO-5 has 5 items, got 4"),
+        ((1, 2, 3, 4, 5, 0), "WHO-5 has 5 items, got 6"),
+        ((1, 2, 3, 4, True), "not a whole number: True"),
+        ((1, 2, 3, 4, 2.0), "not a whole number: 2.0"),
+        ((1, 2, 3, 4, 6), "outside 0–5: 6"),
+        ((-1, 2, 3, 4, 5), "outside 0–5: -1"),
+    ],
+)
+def test_who5_needs_five_whole_numbers(answers: tuple[int, ...], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         scoring.who5_raw(answers)
 
 
@@ -126,6 +137,12 @@ def test_validation_codes() -> None:
     }
     assert checked.answers == {"who5-5": 5}
     assert not checked.ok
+
+
+def test_a_half_filled_form_keeps_only_its_valid_answers_for_the_draft() -> None:
+    form = {"q-who5-1": "4", "q-who5-2": "", "q-who5-3": "9", "q-who5-4": "x", "q-who5-5": "0"}
+    assert scoring.partial_answers(WHO5, form) == {"who5-1": 4, "who5-5": 0}
+    assert scoring.partial_answers(WHO5, {}) == {}
 
 
 def test_validation_ignores_unknown_fields() -> None:
@@ -187,6 +204,8 @@ def test_a_trend_of_exactly_the_meaningful_change_counts() -> None:
     # Only the last two measurements count, whatever order they come in.
     points = [(june, 60), (march, 20), (may, 52)]
     assert scoring.trend(points, meaningful) == scoring.Trend("same", may, 8)
+    # Two answers on one day: the one given last (listed last) is the latest.
+    assert scoring.trend([(may, 60), (may, 40)], meaningful) == scoring.Trend("down", may, -20)
 
 
 def test_half_points_round_up_like_the_plan_api() -> None:
