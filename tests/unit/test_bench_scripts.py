@@ -57,3 +57,17 @@ def test_the_lighthouse_lockfile_installs_as_pinned_from_a_clean_clone() -> None
                 f' as "{installed["version"]}" (the locked version)'
             )
     assert tagged, "the lock asks for nothing by dist tag: drop the overrides"
+
+
+def test_mutation_script_explains_itself_and_its_configuration_parses() -> None:
+    """The mutation run is too slow for CI; its command line and configuration are not."""
+    script = str(ROOT / "bench" / "mutation.py")
+    help_text = subprocess.run(
+        [sys.executable, script, "--help"], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "usage:" in help_text and "--run" in help_text
+    checked = subprocess.run(
+        [sys.executable, script, "--check"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert re.search(r"mutation configuration OK: \d+ modules", checked.stdout)

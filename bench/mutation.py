@@ -1,0 +1,226 @@
+"""Mutation score of the code that guards citizens' data (mutmut 3), module by module.
+
+mutmut makes small plausible bugs ("mutants") in the modules listed under [tool.mutmut]
+only_mutate in pyproject.toml and runs, for each, only the unit tests that cover the
+mutated function; a mutant no test fails on "survived". This script runs mutmut (nice'd,
+so it yields to everything else on the machine) and prints the score per module and every
+surviving mutant as a diff. Results are kept in mutants/ and reused: a run checks only the
+mutants not checked yet (new or changed functions); --rerun checks the named modules again.
+
+A surviving mutant is either killed by a new test or, when no test can tell it from the
+original (an equivalent mutant), excluded at its line with `# pragma: no mutate` and a
+short reason.
+
+    .venv/bin/python bench/mutation.py --run                      # everything (hours on 2 cores)
+    .venv/bin/python bench/mutation.py --run portal/scoring.py    # one module
+    .venv/bin/python bench/mutation.py                            # the last results
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTANTS = ROOT / "mutants"
+
+# mutmut's exit codes per mutant, grouped as the score counts them.
+KILLED = {1, 3, 24, -24, 36, 37, 152, 255}  # a test failed, timed out, or mypy refused it
+SURVIVED = {0}
+NO_TESTS = {5, 33}  # no test covers the mutated function: counts as not killed
+SKIPPED = {34, 2, None}  # not checked (yet)
+
+
+def config() -> dict[str, object]:
+    """The [tool.mutmut] table of pyproject.toml."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    table: dict[str, object] = data["tool"]["mutmut"]
+    return table
+
+
+def modules() -> list[str]:
+    return [str(p) for p in config()["only_mutate"]]  # type: ignore[attr-defined]
+
+
+def check() -> list[str]:
+    """What is wrong with the configuration (nothing when it can run)."""
+    problems = []
+    table = config()
+    for name in ("source_paths", "only_mutate", "pytest_add_cli_args_test_selection"):
+        if not table.get(name):
+            problems.append(f"[tool.mutmut] {name} is missing")
+    for path in modules():
+        if not (ROOT / path).is_file():
+            problems.append(f"only_mutate names {path}, which does not exist")
+        if not any(path.startswith(f"{s}/") for s in table.get("source_paths", [])):  # type: ignore[attr-defined]
+            problems.append(f"{path} is outside source_paths")
+    for path in table.get("pytest_add_cli_args_test_selection", []):  # type: ignore[attr-defined]
+        if not (ROOT / path).exists():
+            problems.append(f"the test selection names {path}, which does not exist")
+    try:
+        from importlib.metadata import version
+
+        if not version("mutmut").startswith("3."):
+            problems.append(f"mutmut {version('mutmut')} is installed; this needs mutmut 3")
+    except ImportError:
+        problems.append("mutmut is not installed (bash scripts/setup.sh dev)")
+    return problems
+
+
+def selected(names: list[str]) -> list[str]:
+    """The configured modules matching the command line (a file, or a folder's files)."""
+    if not names:
+        return modules()
+    chosen = []
+    for name in names:
+        name = name.rstrip("/")
+        match = [m for m in modules() if m == name or m.startswith(f"{name}/")]
+        if not match:
+            raise SystemExit(f"{name} is not one of the modules in [tool.mutmut] only_mutate")
+        chosen += [m for m in match if m not in chosen]
+    return chosen
+
+
+def glob_of(module: str) -> str:
+    """mutmut's mutant-name pattern for one module: auth/oidc.py → auth.oidc.*"""
+    dotted = module.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+    return f"{dotted}.x*"
+
+
+def run(chosen: list[str], rerun: bool, children: int) -> int:
+    """Check the modules' mutants: again (--rerun), or only those without a result."""
+    names: list[str] = []
+    if rerun:
+        names = [glob_of(m) for m in chosen]
+    elif chosen != modules():  # without names mutmut checks every mutant without a result
+        for module in chosen:
+            meta = MUTANTS / f"{module}.meta"
+            if not meta.exists():  # never made: all of the module's mutants are new
+                names.append(glob_of(module))
+                continue
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+            names += [name for name, code in codes.items() if code is None]
+        if not names:
+            return 0
+    command = ["nice", "-n", "10", str(Path(sys.executable).parent / "mutmut"), "run"]
+    command += ["--max-children", str(children), *names]
+    print("$", " ".join(command[:8]), "..." * (len(command) > 8), flush=True)
+    return subprocess.call(command, cwd=ROOT)
+
+
+@dataclass
+class Module:
+    path: str
+    counts: Counter[str] = field(default_factory=Counter)
+    survivors: list[str] = field(default_factory=list)
+
+    @property
+    def checked(self) -> int:
+        return self.counts["killed"] + self.counts["survived"] + self.counts["no tests"]
+
+    @property
+    def score(self) -> float | None:
+        return 100 * self.counts["killed"] / self.checked if self.checked else None
+
+
+def results(module: str) -> Module:
+    result = Module(module)
+    meta = MUTANTS / f"{module}.meta"
+    if not meta.exists():
+        return result
+    codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+    for name, code in sorted(codes.items()):
+        if code in KILLED:
+            result.counts["killed"] += 1
+        elif code in SURVIVED:
+            result.counts["survived"] += 1
+            result.survivors.append(name)
+        elif code in NO_TESTS:
+            result.counts["no tests"] += 1
+            result.survivors.append(name)
+        elif code in SKIPPED:
+            result.counts["not checked"] += 1
+        else:  # "suspicious" or a crash: count it as not killed and show it
+            result.counts["survived"] += 1
+            result.survivors.append(name)
+    return result
+
+
+def diff(name: str) -> str:
+    """The mutant's change, as mutmut shows it (- original, + mutant)."""
+    answer = subprocess.run(
+        [str(Path(sys.executable).parent / "mutmut"), "show", name],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = answer.stdout.splitlines()
+    return "\n".join(
+        f"      {line}" for line in lines if line[:1] in "-+" and line[:3] not in ("---", "+++")
+    )
+
+
+def report(chosen: list[str], show_diffs: bool) -> None:
+    print(f"Mutation score, {datetime.now():%Y-%m-%d %H:%M} (mutmut 3, mutants/)")
+    print(f"{'module':28} {'mutants':>7} {'killed':>6} {'survived':>8} {'no test':>7} {'score':>7}")
+    total = Module("all")
+    for result in [*(results(m) for m in chosen), total]:
+        if result is not total:
+            total.counts.update(result.counts)
+        score = "–" if result.score is None else f"{result.score:.1f} %"
+        waiting = result.counts["not checked"]
+        print(
+            f"{result.path:28} {sum(result.counts.values()):>7} {result.counts['killed']:>6} "
+            f"{result.counts['survived']:>8} {result.counts['no tests']:>7} {score:>7}"
+            + (f"  ({waiting} not checked yet)" if waiting else "")
+        )
+    for module in chosen:
+        survivors = results(module).survivors
+        if survivors:
+            print(f"\nSurviving in {module}:")
+        for name in survivors:
+            print(f"  {name}")
+            if show_diffs:
+                print(diff(name))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description="Mutation score (mutmut 3) of the modules listed in pyproject.toml "
+        "[tool.mutmut] only_mutate; prints the score per module and the surviving mutants.",
+    )
+    parser.add_argument("modules", nargs="*", help="e.g. portal/scoring.py or auth/ (default: all)")
+    parser.add_argument("--run", action="store_true", help="check the mutants not checked yet")
+    parser.add_argument("--rerun", action="store_true", help="check the modules' mutants again")
+    parser.add_argument("--children", type=int, default=2, help="mutants checked at once")
+    parser.add_argument("--no-diffs", action="store_true", help="list survivors by name only")
+    parser.add_argument(
+        "--check", action="store_true", help="only check that the configuration can run"
+    )
+    args = parser.parse_args()
+    problems = check()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if args.check or problems:
+        if not problems:
+            print(f"mutation configuration OK: {len(modules())} modules")
+        return 1 if problems else 0
+    chosen = selected(args.modules)
+    if args.run or args.rerun:
+        status = run(chosen, args.rerun, args.children)
+        if status:
+            return status
+    report(chosen, show_diffs=not args.no_diffs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
