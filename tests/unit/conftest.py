@@ -144,7 +144,11 @@ class PageChecker:
 
 # Each kind of refusal page, by the heading it shows (Danish, the default language).
 REFUSALS = {
-    "no access": "Du har ikke adgang til denne side",  # pages/errors/403.html
+    "no access": "Du har ikke adgang til denne side",  # pages/errors/403.html, by reader
+    "custody": "Du kan ikke se barnets oplysninger",
+    "power of attorney": "Din fuldmagt dækker ikke dette",
+    "preview read-only": "En forhåndsvisning kan kun læses",
+    "preview refused": "Du kan ikke se denne borgers visning",
     "no basis": "Du kan ikke se denne persons oplysninger",  # pages/auth/no_basis.html
     "outside scope": "Din fuldmagt dækker ikke dette",  # pages/auth/outside_scope.html
 }

@@ -263,11 +263,12 @@ def test_read_only_preview_cannot_ask_to_move(
     assert not soup.select("a[href$='/flyt']")
     token = soup.find("input", attrs={"name": "csrf_token"})["value"]  # the Log af form's
     before = len(fake_planapi.requests)
-    assert_refused(pages.client.get("/aftaler/ap-1/flyt"), "no access", hidden=APPOINTMENT_DATA)
+    move = pages.client.get("/aftaler/ap-1/flyt")
+    assert_refused(move, "preview read-only", hidden=APPOINTMENT_DATA)
     send = pages.client.post(
         "/aftaler/ap-1/flyt/send", data={"reason": "Jeg er syg", "csrf_token": token}
     )
-    assert_refused(send, "no access", hidden=APPOINTMENT_DATA)
+    assert_refused(send, "preview read-only", hidden=APPOINTMENT_DATA)
     assert fake_planapi.requests[before:] == [], "refused before any plan-API call"
     with pages.client.application.app_context():
         assert db.session.scalar(select(OutboxMessage)) is None
@@ -300,10 +301,10 @@ def test_calendar_feed_is_secret_hashed_and_revocable(
 
 def test_feed_only_for_own_data(client: FlaskClient) -> None:
     SignIn(client)("p-emma", "Emma", basis="custody", actor=("p-anders", "Anders Kjær Poulsen"))
-    soup = assert_refused(client.get("/aftaler/kalender"), "no access", hidden=("/kalender/",))
+    soup = assert_refused(client.get("/aftaler/kalender"), "custody", hidden=("/kalender/",))
     token = soup.find("input", attrs={"name": "csrf_token"})["value"]  # the Log af form's
     made = client.post("/aftaler/kalender", data={"csrf_token": token})
-    assert_refused(made, "no access", hidden=("/kalender/",))
+    assert_refused(made, "custody", hidden=("/kalender/",))
     with client.application.app_context():
         assert db.session.scalar(select(CalendarFeed)) is None
 
