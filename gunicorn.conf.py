@@ -31,6 +31,14 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 # Behind a load balancer: trust its X-Forwarded-Proto only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
+# gunicorn 25+ opens a control socket, by default ~/.gunicorn/gunicorn.ctl: one path shared
+# by every server of every stack on the machine, so stopping one removed the others'.
+# Nothing here uses it: off, unless GUNICORN_CONTROL_SOCKET names this server's own path.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

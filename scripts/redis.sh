@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Start (or stop) a private Redis server from Debian's redis-server on loopback; prints its URL.
 # Usage: scripts/redis.sh start|stop [port]
-# REDIS_DIR: data directory (default /tmp/mo-redis-PORT); REDIS_PERSIST=1 keeps an append-only file.
+# REDIS_DIR: data directory (default var/test-redis in this checkout); REDIS_PERSIST=1 keeps
+# an append-only file. The port: the one given, else the one this directory used before,
+# else one derived from the checkout and free (scripts/port_for.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-port="${2:-56379}"
-dir="${REDIS_DIR:-/tmp/mo-redis-$port}"
+dir="${REDIS_DIR:-$PWD/var/test-redis}"
+port="${2:-$(bash scripts/port_for.sh "$dir" 56000)}"
 case "$1" in
   start)
     bash scripts/apt_need.sh /usr/bin/redis-server redis-server
@@ -15,6 +17,7 @@ case "$1" in
       redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes --daemonize yes \
         --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
         --save "" --appendonly "$persist"
+      echo "$port" > "$dir/port"
       for _ in $(seq 50); do
         redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 && break
         sleep 0.1
@@ -25,5 +28,6 @@ case "$1" in
   stop)
     mode="nosave"; [ "${REDIS_PERSIST:-0}" = "1" ] && mode="save"
     redis-cli -h 127.0.0.1 -p "$port" shutdown "$mode" >/dev/null 2>&1 || true
+    rm -f "$dir/port"
     ;;
 esac
