@@ -20,7 +20,7 @@ class IdConverter(BaseConverter):
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from planapi import cli, problems
     from planapi.access import check_service_token
-    from planapi.config import from_env
+    from planapi.config import from_env, refuse_unsafe
     from planapi.extensions import db, migrate
     from planapi.jsonfast import OrjsonProvider
     from planapi.problems import Problem
@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
     app.config.update(from_env())
     app.config.update(config or {})
+    refuse_unsafe(app.config)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)

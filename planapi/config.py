@@ -15,6 +15,9 @@ def from_env() -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": os.environ.get("PLANAPI_DATABASE_URL") or default_db,
         "PLANAPI_SERVICE_TOKEN": os.environ.get("PLANAPI_SERVICE_TOKEN") or DEV_SERVICE_TOKEN,
+        "PLANAPI_ENV": os.environ.get("PLANAPI_ENV")
+        or os.environ.get("PORTAL_ENV")
+        or "development",
         # Fixes the server's "today" (YYYY-MM-DD): demo screenshots and tests of age limits.
         "PLANAPI_TODAY": os.environ.get("PLANAPI_TODAY") or None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -25,3 +28,15 @@ def from_env() -> dict[str, Any]:
         "JSON_SORT_KEYS": False,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
+
+
+def refuse_unsafe(config: dict[str, Any]) -> None:
+    """In production the service token must be a real secret: the demo one is published."""
+    if config.get("PLANAPI_ENV") != "production":
+        return
+    token = str(config.get("PLANAPI_SERVICE_TOKEN") or "")
+    if token == DEV_SERVICE_TOKEN or len(token) < 32:
+        raise RuntimeError(
+            "refusing to start in production: PLANAPI_SERVICE_TOKEN is missing, the published "
+            "demo token or shorter than 32 characters"
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -255,10 +256,14 @@ def production_stack() -> Stack:
     redis_url = os.environ["PORTAL_REDIS_URL"]
     extra = {name: os.environ[name] for name in names}
     extra["PORTAL_RATELIMIT_STORAGE_URI"] = redis_url
-    for name in ("PORTAL_SECRET_KEY", "PORTAL_COOKIE_SECURE"):
+    # Fresh secrets for this run: the demo ones are published, and production refuses them.
+    for name in ("PLANAPI_SERVICE_TOKEN", "OIDC_CLIENT_SECRET", "WORKFORCE_CLIENT_SECRET"):
+        extra[name] = os.environ.get(name) or secrets.token_urlsafe(32)
+    for name in ("PORTAL_SECRET_KEY", "PORTAL_COOKIE_SECURE", "DEMO_USES_SIMULATOR"):
         if os.environ.get(name):
             extra[name] = os.environ[name]
     ports = [int(os.environ.get(f"PROD_{name}_PORT", default)) for name, default in PROD_PORTS]
+    extra.setdefault("PORTAL_PUBLIC_BASE_URL", f"http://127.0.0.1:{ports[0]}")
     return Stack(
         var=ROOT / "var" / "prod",
         portal_port=ports[0],

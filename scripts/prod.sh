@@ -19,6 +19,10 @@ export PORTAL_DATABASE_URL="$pg_url/portal" PLANAPI_DATABASE_URL="$pg_url/planap
 # This machine has no TLS in front of the portal, and a Secure cookie never comes back over
 # plain http. Behind a TLS-terminating load balancer, leave PORTAL_COOKIE_SECURE unset (= 1).
 export PORTAL_COOKIE_SECURE="${PORTAL_COOKIE_SECURE:-0}"
+# Production refuses the MitID simulator (it logs anyone in as a test person) unless told,
+# in so many words, that this is a demonstration; every page then says so in a banner.
+# Against a real broker: unset this and set OIDC_ISSUER etc. (README, "Connecting to your MitID broker").
+export DEMO_USES_SIMULATOR=1
 echo "PostgreSQL: $pg_url (data in var/prod/postgres)   Redis: $redis_url (data in var/prod/redis)"
 echo "Stop them with: PG_DIR=\$PWD/var/prod/postgres scripts/postgres.sh stop $pg_port; scripts/redis.sh stop $redis_port"
 exec .venv/bin/python -m portal.devstack --production

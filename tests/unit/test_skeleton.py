@@ -61,15 +61,10 @@ def test_security_headers_on_every_response(client: FlaskClient) -> None:
 
 
 def test_production_adds_hsts_and_secure_cookies() -> None:
-    app = create_app(
-        {
-            "SECRET_KEY": "x" * 32,
-            "SESSION_TYPE": "cachelib",
-            "SESSION_DIR": "",
-            "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        },
-        env="production",
-    )
+    from tests.unit.test_production import SAFE
+
+    app = create_app(dict(SAFE), env="production")
+    app.config["TRUSTED_HOSTS"] = None  # the test client's host is localhost
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert app.config["SESSION_COOKIE_SECURE"] is True
