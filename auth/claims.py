@@ -1,7 +1,7 @@
 """Which ID-token claims carry the person number, the name and the assurance level.
 
 Brokers name them differently, so the names are configuration: a preset
-(`OIDC_CLAIM_PRESET`) with optional per-claim overrides (`OIDC_CLAIM_CPR`,
+(`OIDC_PRESET`, formerly `OIDC_CLAIM_PRESET`) with optional per-claim overrides (`OIDC_CLAIM_CPR`,
 `OIDC_CLAIM_NAME`, `OIDC_CLAIM_LOA`). The simulator issues tokens with the same preset.
 """
 
@@ -25,6 +25,8 @@ class ClaimNames:
     # How the simulator writes a level; reading accepts any spelling (see parse_level).
     loa_prefix: str = ""
     loa_capitalized: bool = False
+    # The scope under which the broker releases the person number and the level.
+    scope: str = ""
 
     def loa_value(self, level: Level) -> str:
         return self.loa_prefix + (level.capitalize() if self.loa_capitalized else level)
@@ -37,17 +39,23 @@ PRESETS: dict[str, ClaimNames] = {
         loa=NEMLOGIN_LOA,
         loa_prefix=NEMLOGIN_LOA + "/",
         loa_capitalized=True,
+        scope="nemlogin",
     ),
-    "signicat": ClaimNames(cpr="nin", name="name", loa="loa"),
+    "signicat": ClaimNames(cpr="nin", name="name", loa="loa", scope="nin"),
     "idura": ClaimNames(
-        cpr="cprNumberIdentifier", name="name", loa="acr", loa_prefix="urn:grn:authn:dk:mitid:"
+        cpr="cprNumberIdentifier",
+        name="name",
+        loa="acr",
+        loa_prefix="urn:grn:authn:dk:mitid:",
+        scope="ssn",
     ),
 }
 
 
 def claim_names(config: Mapping[str, Any]) -> ClaimNames:
     """The claim names for the citizen issuer, from the preset and any overrides."""
-    preset = str(config.get("OIDC_CLAIM_PRESET") or "nemlogin").lower()
+    preset = str(config.get("OIDC_PRESET") or config.get("OIDC_CLAIM_PRESET") or "nemlogin")
+    preset = preset.lower()
     names = PRESETS.get(preset, PRESETS["nemlogin"])
     overrides: dict[str, str] = {
         field: str(config[f"OIDC_CLAIM_{field.upper()}"])

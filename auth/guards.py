@@ -6,7 +6,17 @@ import time
 from typing import Any
 
 import httpx
-from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
@@ -14,7 +24,7 @@ from auth import session as auth_session
 from auth.access import register_check
 from auth.claims import mask_cpr
 from auth.directory import Directory, Unknown
-from auth.oidc import Provider
+from auth.oidc import Provider, settings_from_config
 from auth.session import (
     ActingAs,
     AuthSession,
@@ -36,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "WORKFORCE_CLIENT_SECRET": "",
     "SESSION_IDLE_TIMEOUT": 15 * 60,
     "SESSION_WARNING_BEFORE": 2 * 60,
+    "SESSION_ABSOLUTE_LIFETIME": 8 * 60 * 60,
     "OIDC_TIMEOUT": 5.0,
 }
 TOUCH_EVERY = 15  # seconds: do not rewrite the session on every single request
@@ -44,6 +55,7 @@ TOUCH_EVERY = 15  # seconds: do not rewrite the session on every single request
 def init_app(app: Flask, *, login_manager: Any, directory: Directory) -> None:
     """Wire login into an app. `directory` answers who people are (the portal passes its
     plan-API one), so auth itself imports nothing of the portal."""
+    from auth.cli import oidc as oidc_cli
     from auth.views import bp
 
     for key, value in DEFAULTS.items():
@@ -60,22 +72,11 @@ def init_app(app: Flask, *, login_manager: Any, directory: Directory) -> None:
         follow_redirects=False,
     )
     app.extensions["auth_providers"] = {
-        "mitid": Provider(
-            "mitid",
-            app.config["OIDC_ISSUER"],
-            app.config["OIDC_CLIENT_ID"],
-            app.config["OIDC_CLIENT_SECRET"],
-            http,
-        ),
-        "workforce": Provider(
-            "workforce",
-            app.config["WORKFORCE_ISSUER"],
-            app.config["WORKFORCE_CLIENT_ID"],
-            app.config["WORKFORCE_CLIENT_SECRET"],
-            http,
-        ),
+        "mitid": Provider("mitid", settings_from_config(app.config, "OIDC"), http),
+        "workforce": Provider("workforce", settings_from_config(app.config, "WORKFORCE"), http),
     }
     app.register_blueprint(bp)
+    app.cli.add_command(oidc_cli)
     app.before_request(_load_acting)
     app.add_template_filter(mask_cpr, "mask_cpr")
 
@@ -97,7 +98,7 @@ def _load_acting() -> None:
         return
     data = auth_data()
     if data is not None:
-        if auth_session.idle_expired():
+        if absolute_expired(data) or auth_session.idle_expired():
             logout_user()
             session.clear()
             g.session_timed_out = True
@@ -107,6 +108,19 @@ def _load_acting() -> None:
     # A session that names a person without a basis for them shows nobody (not even the
     # name in the banner); the access checks then refuse every citizen page.
     g.acting = acting if acting is None or basis_still_holds(acting) else None
+
+
+def absolute_expired(data: dict[str, Any]) -> bool:
+    """Past the session's absolute lifetime, however active it was (keep-alive cannot help)."""
+    started = float(data.get("started") or 0)
+    return time.time() - started > float(current_app.config["SESSION_ABSOLUTE_LIFETIME"])
+
+
+def remaining(data: dict[str, Any]) -> int:
+    """Seconds until the session ends if idle from now: the sooner of idle and absolute end."""
+    started = float(data.get("started") or 0)
+    left = started + float(current_app.config["SESSION_ABSOLUTE_LIFETIME"]) - time.time()
+    return max(0, int(min(auth_session.idle_timeout(), left)))
 
 
 def _to_login(caseworker: bool = False) -> ResponseReturnValue:
@@ -173,6 +187,11 @@ PAGE_SCOPES: dict[str, tuple[str, ...]] = {
     "letters": ("letters:read",),
     "mydata.export": EVERY_READ_SCOPE,
     "mydata.export_json": EVERY_READ_SCOPE,
+    # Forms that change something: a power of attorney must cover the change too, so it
+    # is never offered a form that the plan API would refuse on sending.
+    "appointments.move": ("appointments:read", "appointments:write"),
+    "appointments.move_send": ("appointments:read", "appointments:write"),
+    "appointments.move_receipt": ("appointments:read", "appointments:write"),
 }
 
 

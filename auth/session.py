@@ -8,13 +8,10 @@ hint, encrypted (it carries the person number). Never the full CPR in the clear.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import time
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, g, session
 from flask_login import UserMixin
 
@@ -145,9 +142,12 @@ class AuthSession:
     actor_id: str
     actor_name: str
     provider: str = ""
-    id_token: str = ""  # sealed (it carries the person number)
+    # The provider's subject, for logging out there (`logout_hint`); never the ID token,
+    # which carries the person number.
+    subject: str = ""
     loa: str = ""
     cpr_masked: str = ""
+    started: float = field(default_factory=time.time)  # the absolute lifetime counts from it
     last_seen: float = 0.0
     acting: Subject | None = None
     options: tuple[Option, ...] = ()
@@ -161,8 +161,9 @@ class AuthSession:
             actor_id=self.actor_id,
             actor_name=self.actor_name,
             provider=self.provider,
-            id_token=self.id_token,
+            subject=self.subject,
             loa=self.loa,
+            started=self.started,
             last_seen=self.last_seen,
             acting=self.acting.to_dict() if self.acting else None,
         )
@@ -179,9 +180,10 @@ class AuthSession:
             actor_id=data["actor_id"],
             actor_name=data["actor_name"],
             provider=data.get("provider") or "",
-            id_token=data.get("id_token") or "",
+            subject=data.get("subject") or "",
             loa=data.get("loa") or "",
             cpr_masked=data.get("cpr_masked") or "",
+            started=float(data.get("started") or 0),
             last_seen=float(data.get("last_seen") or 0),
             acting=Subject.from_dict(acting) if acting else None,
             options=tuple(Option.from_dict(o) for o in data.get("options") or ()),
@@ -323,25 +325,3 @@ def idle_expired() -> bool:
     if not data:
         return False
     return time.time() - float(data.get("last_seen", 0)) > idle_timeout()
-
-
-# -- the ID token, kept only encrypted ----------------------------------------------------
-
-
-def _fernet() -> Fernet:
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    key = hashlib.sha256(b"mit-overblik id_token_hint\0" + secret).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def seal(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode()
-
-
-def unseal(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return _fernet().decrypt(value.encode()).decode()
-    except (InvalidToken, ValueError):
-        return None

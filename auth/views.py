@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from authlib.common.urls import add_params_to_uri
 from flask import (
     Blueprint,
     current_app,
@@ -21,11 +22,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
 
+from auth import pending as pending_store
 from auth import session as auth_session
 from auth.access import access
-from auth.claims import Level, at_least, claim_names, mask_cpr, parse_level
+from auth.claims import at_least, mask_cpr, parse_level
 from auth.directory import Unknown
-from auth.guards import directory
+from auth.guards import directory, remaining
 from auth.oidc import PENDING_TTL, LoginFailed, Pending, Provider
 from auth.session import (
     SESSION_KEY,
@@ -36,10 +38,10 @@ from auth.session import (
     auth_data,
     current_actor,
 )
+from auth.urls import public_url
 
 bp = Blueprint("auth", __name__, template_folder=None)
 
-REQUIRED_LEVEL: Level = "substantial"
 PENDING_KEY = "oidc_pending"
 MAX_PENDING = 5
 
@@ -62,52 +64,46 @@ def safe_next(target: str | None) -> str:
 def _start(name: str, callback_endpoint: str) -> ResponseReturnValue:
     try:
         url, pending = provider(name).start(
-            url_for(callback_endpoint, _external=True), safe_next(request.args.get("next"))
+            public_url(callback_endpoint), safe_next(request.args.get("next"))
         )
     except LoginFailed as exc:
         return refuse(exc)
-    now = time.time()
-    pendings = {
-        state: item
-        for state, item in (session.get(PENDING_KEY) or {}).items()
-        if now - float(item.get("created", 0)) < PENDING_TTL
-    }
-    # A few logins may be under way at once (tabs); the oldest give way.
-    while len(pendings) >= MAX_PENDING:
-        pendings.pop(min(pendings, key=lambda s: pendings[s]["created"]))
-    pendings[pending.state] = pending.as_dict()
-    session[PENDING_KEY] = pendings
+    pending_store.remember(pending)
+    # The browser holds only which logins it started (a few at once: tabs), newest last.
+    states = [s for s in session.get(PENDING_KEY) or [] if isinstance(s, str)]
+    session[PENDING_KEY] = [*states[-(MAX_PENDING - 1) :], pending.state]
     return redirect(url)
 
 
 def _finish(name: str) -> tuple[dict[str, Any], str, Pending]:
     state = request.args.get("state", "")
-    pendings = dict(session.get(PENDING_KEY) or {})
-    raw = pendings.pop(state, None) if state else None
-    session[PENDING_KEY] = pendings
+    states = [s for s in session.get(PENDING_KEY) or [] if isinstance(s, str)]
+    if state in states:
+        session[PENDING_KEY] = [s for s in states if s != state]
     error = request.args.get("error")
+    # Started in this browser, and taken from the shared store by this request alone.
+    pending = pending_store.take(state) if state and state in states else None
     if error:
         reason = "cancelled" if error == "access_denied" else "provider_error"
         raise LoginFailed(reason, f"{error}: {request.args.get('error_description', '')}")
-    if not raw or raw.get("provider") != name:
+    if pending is None or pending.provider != name:
         raise LoginFailed("state", "missing, unknown or already used state")
-    pending = Pending(**raw)
     if time.time() - pending.created > PENDING_TTL:
         raise LoginFailed("state", "the login took too long")
     code = request.args.get("code")
     if not code:
         raise LoginFailed("token", "no code in the callback")
-    claims, id_token = provider(name).finish(code, pending)
-    level = parse_level(claims.get(_loa_claim(name)))
-    if not at_least(level, REQUIRED_LEVEL):
-        raise LoginFailed("loa", f"assurance level {level or 'missing'}")
+    chosen = provider(name)
+    claims, id_token = chosen.finish(code, pending)
+    raw_level = claims.get(chosen.settings.claim_loa)
+    level = parse_level(raw_level)
+    if level is None:
+        raise LoginFailed(
+            "claim_missing", f"no readable assurance level in {chosen.settings.claim_loa!r}"
+        )
+    if not at_least(level, chosen.settings.required_loa):
+        raise LoginFailed("loa", f"assurance level {level}")
     return claims, id_token, pending
-
-
-def _loa_claim(name: str) -> str:
-    if name == "workforce":
-        return "loa"
-    return claim_names(current_app.config).loa
 
 
 def refuse(exc: LoginFailed) -> ResponseReturnValue:
@@ -117,7 +113,12 @@ def refuse(exc: LoginFailed) -> ResponseReturnValue:
     session.pop(SESSION_KEY, None)
     if exc.reason == "loa":
         return render_template("pages/auth/loa_too_low.html"), 403
-    status = {"unavailable": 503, "unknown_person": 403, "not_caseworker": 403}.get(exc.reason, 400)
+    status = {
+        "unavailable": 503,
+        "unknown_person": 403,
+        "not_caseworker": 403,
+        "claim_missing": 403,
+    }.get(exc.reason, 400)
     return render_template("pages/auth/login_failed.html", reason=exc.reason), status
 
 
@@ -126,13 +127,17 @@ def _begin_session(
     actor_id: str,
     name: str,
     provider_name: str,
-    id_token: str,
+    subject: str,
     level: str,
     *,
     cpr_masked: str = "",
     options: tuple[Option, ...] = (),
 ) -> AuthSession:
-    """A fresh session id for the logged-in user (no session fixation), holding little."""
+    """A fresh session id for the logged-in user (no session fixation), holding little.
+
+    Not the ID token: it carries the person number, and logout names the provider's
+    session with `logout_hint` (the subject) instead.
+    """
     regenerate = getattr(current_app.session_interface, "regenerate", None)
     if regenerate is not None and session:
         regenerate(session)
@@ -142,9 +147,10 @@ def _begin_session(
         actor_id=actor_id,
         actor_name=name,
         provider=provider_name,
-        id_token=auth_session.seal(id_token),
+        subject=subject,
         loa=level,
         cpr_masked=cpr_masked,
+        started=time.time(),
         last_seen=time.time(),
         options=options,
     )
@@ -185,11 +191,11 @@ def login() -> ResponseReturnValue:
 @access("public")
 def callback() -> ResponseReturnValue:
     try:
-        claims, id_token, pending = _finish("mitid")
-        names = claim_names(current_app.config)
-        cpr = re.sub(r"\D", "", str(claims.get(names.cpr) or ""))
+        claims, _id_token, pending = _finish("mitid")
+        settings = provider("mitid").settings
+        cpr = re.sub(r"\D", "", str(claims.get(settings.claim_cpr) or ""))
         if len(cpr) != 10:
-            raise LoginFailed("claims", "no person number in the ID token")
+            raise LoginFailed("claim_missing", f"no person number in {settings.claim_cpr!r}")
         try:
             person = directory().resolve_person(cpr)
         except Unknown as exc:
@@ -202,8 +208,8 @@ def callback() -> ResponseReturnValue:
         person.id,
         person.name,
         "mitid",
-        id_token,
-        str(parse_level(claims.get(names.loa))),
+        str(claims.get("sub") or ""),
+        str(parse_level(claims.get(settings.claim_loa))),
         cpr_masked=mask_cpr(cpr),
         options=options,
     )
@@ -257,11 +263,14 @@ def caseworker_login() -> ResponseReturnValue:
 @access("public")
 def caseworker_callback() -> ResponseReturnValue:
     try:
-        claims, id_token, pending = _finish("workforce")
-        if claims.get("role") != "caseworker":
-            raise LoginFailed("not_caseworker", f"role {claims.get('role')!r}")
+        claims, _id_token, pending = _finish("workforce")
+        settings = provider("workforce").settings
+        if settings.claim_role and claims.get(settings.claim_role) != settings.role_value:
+            raise LoginFailed(
+                "not_caseworker", f"{settings.claim_role} is not {settings.role_value!r}"
+            )
         try:
-            caseworker = directory().resolve_caseworker(str(claims["sub"]))
+            caseworker = directory().resolve_caseworker(str(claims.get(settings.claim_id)))
         except Unknown as exc:
             raise LoginFailed("not_caseworker", "unknown workforce id") from exc
     except LoginFailed as exc:
@@ -271,8 +280,8 @@ def caseworker_callback() -> ResponseReturnValue:
         caseworker.id,
         caseworker.name,
         "workforce",
-        id_token,
-        str(parse_level(claims.get("loa"))),
+        str(claims.get("sub") or ""),
+        str(parse_level(claims.get(settings.claim_loa))),
     )
     if pending.next_url:
         return redirect(pending.next_url)
@@ -287,33 +296,45 @@ def caseworker_callback() -> ResponseReturnValue:
 @bp.post("/forlaeng-session")
 @access("public")
 def keep_alive() -> ResponseReturnValue:
-    if auth_data() is None:
+    data = auth_data()
+    if data is None:
         return jsonify({"logged_in": False}), 401
     auth_session.touch()
-    return jsonify({"logged_in": True, "expires_in": auth_session.idle_timeout()})
+    return jsonify({"logged_in": True, "expires_in": remaining(data)})
 
 
 @bp.post("/log-af")
 @access("public")
 def logout() -> ResponseReturnValue:
+    """End the session here, then at the provider with client_id and logout_hint.
+
+    The ID token is never put in a URL (it carries the person number), so nothing with
+    it reaches a browser history, a proxy log or the provider's access log.
+    """
     data = auth_data() or {}
-    id_token = auth_session.unseal(data.get("id_token"))
+    timeout = request.form.get("reason") == "timeout"
     name = data.get("provider")
+    subject = str(data.get("subject") or "")
     logout_user()
     session.clear()
-    back = url_for("auth.logged_out", _external=True)
-    url = provider(name).logout_url(id_token, back) if name else None
-    return redirect(url or url_for("auth.logged_out"))
+    here = url_for("auth.logged_out", reason="timeout") if timeout else url_for("auth.logged_out")
+    request_at_provider = (
+        provider(name).logout_request(public_url("auth.logged_out"), subject) if name else None
+    )
+    if request_at_provider is None:
+        return redirect(here)
+    endpoint, params = request_at_provider
+    if timeout:
+        params["state"] = "timeout"  # comes back on the post-logout redirect
+    return redirect(add_params_to_uri(endpoint, params))
 
 
 @bp.get("/logget-af")
 @access("public")
 def logged_out() -> ResponseReturnValue:
-    reason = request.args.get("reason", "")
+    """The page after logging out. A GET never ends a session (a link from another site
+    could): still logged in, the visitor goes back to their start page."""
+    timeout = "timeout" in (request.args.get("reason"), request.args.get("state"))
     if auth_data() is not None:
-        # Reached by the timeout dialog (or by hand) while still logged in: end it here.
-        if reason != "timeout":
-            return redirect(_landing())
-        logout_user()
-        session.clear()
-    return render_template("pages/auth/logged_out.html", timeout=reason == "timeout")
+        return redirect(_landing())
+    return render_template("pages/auth/logged_out.html", timeout=timeout)

@@ -9,10 +9,11 @@ from cachelib import FileSystemCache, SimpleCache
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth import guards as auth_guards
 from portal import config as config_module
-from portal import errors, i18n, outbox, ratelimits, security, staticfiles, uploads
+from portal import errors, i18n, outbox, production, ratelimits, security, staticfiles, uploads
 from portal.clients import base as planapi_base
 from portal.directory import PlanAPIDirectory
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
@@ -42,6 +43,12 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     )
     app.config.from_mapping(settings)
     app.request_class = uploads.UploadRequest
+    if app.config["ENV_NAME"] == "production":
+        production.refuse_unsafe(app.config, debug=app.debug)
+    if app.config["PROXY_HOPS"]:
+        # The client address (rate limits, logs) from the trusted proxies' X-Forwarded-For.
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     _prepare_sessions(app)
 
     db.init_app(app)
@@ -105,6 +112,7 @@ def _configure_jinja(app: Flask) -> None:
                 "dpo_email": current_app.config["AUTHORITY_DPO_EMAIL"],
             },
             "is_htmx": request.headers.get("HX-Request") == "true",
+            "demo_uses_simulator": production.uses_simulator(current_app.config),
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ class Config:
     SESSION_IDLE_TIMEOUT = _env_int("PORTAL_SESSION_IDLE_TIMEOUT", 15 * 60)
     SESSION_WARNING_BEFORE = _env_int("PORTAL_SESSION_WARNING_BEFORE", 2 * 60)
     PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT
+    # However active: after this the citizen logs in again (keep-alive cannot extend it).
+    SESSION_ABSOLUTE_LIFETIME = _env_int("PORTAL_SESSION_ABSOLUTE_LIFETIME", 8 * 60 * 60)
 
     WTF_CSRF_TIME_LIMIT: int | None = None  # bound to the session instead
     MAX_CONTENT_LENGTH = 64 * 1024
@@ -59,10 +62,25 @@ class Config:
     # A page's independent reads side by side (portal/parallel.py); 0 sends them in turn.
     PLANAPI_PARALLEL = _env_int("PLANAPI_PARALLEL", 1) == 1
 
+    # The portal's own address as citizens reach it (https://mitoverblik.kommune.dk):
+    # absolute links (OIDC redirect, calendar feed) and the trusted hosts come from it,
+    # never from the request's Host header. Required in production.
+    PUBLIC_BASE_URL = _env("PORTAL_PUBLIC_BASE_URL", "").rstrip("/")
+    # Extra host names the portal answers to besides PUBLIC_BASE_URL's (comma-separated).
+    EXTRA_TRUSTED_HOSTS = _env("PORTAL_TRUSTED_HOSTS", "")
+    # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto (ProxyFix);
+    # 0: the client address is the connecting one.
+    PROXY_HOPS = _env_int("PORTAL_PROXY_HOPS", 0)
+    # Demonstration only: the production profile against the MitID simulator (a banner
+    # on every page says so). See portal/production.py.
+    DEMO_USES_SIMULATOR = _env("DEMO_USES_SIMULATOR", "0") == "1"
+
+    # Login: see README "Connecting to your MitID broker" and auth/oidc.py. Every OIDC_*
+    # setting below has a WORKFORCE_* twin for the caseworker login.
     OIDC_ISSUER = _env("OIDC_ISSUER", "http://127.0.0.1:5002/mitid")
     OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID", "mit-overblik")
     OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET", "")
-    OIDC_CLAIM_PRESET = _env("OIDC_CLAIM_PRESET", "nemlogin")
+    OIDC_PRESET = _env("OIDC_PRESET", _env("OIDC_CLAIM_PRESET", "nemlogin"))
     WORKFORCE_ISSUER = _env("WORKFORCE_ISSUER", "http://127.0.0.1:5002/workforce")
     WORKFORCE_CLIENT_ID = _env("WORKFORCE_CLIENT_ID", "mit-overblik-medarbejder")
     WORKFORCE_CLIENT_SECRET = _env("WORKFORCE_CLIENT_SECRET", "")
@@ -122,6 +140,34 @@ class ProductionConfig(Config):
     STATIC_BUILD_DIR = _env("PORTAL_STATIC_BUILD_DIR", str(ROOT / "var" / "static"))
 
 
+# The per-broker login settings (auth/oidc.py `settings_from_config`), for both logins;
+# empty means the preset's choice.
+LOGIN_SETTINGS = (
+    "SCOPE",
+    "CLAIMS_SOURCE",
+    "TOKEN_AUTH",
+    "PRIVATE_KEY_FILE",
+    "ID_TOKEN_ALGORITHMS",
+    "AUTHORIZE_PARAMS",
+    "REQUIRED_LOA",
+    "CLAIM_CPR",
+    "CLAIM_NAME",
+    "CLAIM_LOA",
+    "CLAIM_ROLE",
+    "ROLE_VALUE",
+    "CLAIM_ID",
+)
+
+
+def login_env() -> dict[str, str]:
+    return {
+        f"{prefix}_{name}": os.environ[f"{prefix}_{name}"]
+        for prefix in ("OIDC", "WORKFORCE")
+        for name in LOGIN_SETTINGS
+        if os.environ.get(f"{prefix}_{name}")
+    }
+
+
 CONFIGS: dict[str, type[Config]] = {
     "development": DevelopmentConfig,
     "test": TestConfig,
@@ -133,7 +179,12 @@ def load(name: str | None = None, overrides: dict[str, Any] | None = None) -> di
     """Return the settings of the named config (env PORTAL_ENV, default development)."""
     cls = CONFIGS[name or _env("PORTAL_ENV", "development")]
     settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    settings.update(login_env())
     settings.update(overrides or {})
     if not settings["SECRET_KEY"]:
-        raise RuntimeError("PORTAL_SECRET_KEY must be set in production")
+        raise RuntimeError("refusing to start in production: PORTAL_SECRET_KEY must be set")
+    if settings["PUBLIC_BASE_URL"]:
+        hosts = [urlsplit(settings["PUBLIC_BASE_URL"]).hostname or ""]
+        hosts += [h.strip() for h in str(settings["EXTRA_TRUSTED_HOSTS"]).split(",") if h.strip()]
+        settings.setdefault("TRUSTED_HOSTS", hosts)
     return settings

@@ -7,7 +7,7 @@ from typing import Literal
 from flask import Flask, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from auth.session import auth_data, build_acting
 from portal.clients.base import PlanAPIForbidden, PlanAPINotFound, PlanAPIUnavailable
@@ -55,6 +55,11 @@ def _refused() -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> ResponseReturnValue:
+        # A Host header outside TRUSTED_HOSTS: no page (it would link to that host).
+        return "Bad Request", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500

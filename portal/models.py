@@ -57,3 +57,19 @@ class CalendarFeed(db.Model):  # type: ignore[name-defined]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginState(db.Model):  # type: ignore[name-defined]
+    """A login under way: the `state` sent to the identity provider and what to check on return.
+
+    Kept in the shared database rather than the cookie session, so that taking it is one
+    atomic DELETE: of two callbacks racing with the same state, exactly one gets it.
+    """
+
+    __tablename__ = "login_state"
+
+    state: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

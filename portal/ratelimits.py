@@ -2,8 +2,12 @@
 
 The limits are applied here, by endpoint name, after the blueprints are registered, so the
 list of protected endpoints is in one place (and a test checks that each still exists).
-Logins count per client address; submissions per person logged in (many citizens may
-share one address behind a municipal proxy), falling back to the address. The counters
+Logins count per client address, and only the failed callbacks (a bad or replayed state
+or code, a refused token): so nobody can lock other citizens behind the same address out
+by starting logins, while guessing is still slowed. The address is the client's as the
+trusted proxies report it (PORTAL_PROXY_HOPS, ProxyFix). Submissions count per person
+logged in (many citizens may share one address behind a municipal proxy), falling back
+to the address. The counters
 live in RATELIMIT_STORAGE_URI: Redis in production, so every worker and machine shares them.
 """
 
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from flask_limiter.util import get_remote_address
 
 from portal.extensions import limiter
@@ -43,8 +47,17 @@ def _submission_limit() -> str:
     return str(current_app.config["RATELIMIT_SUBMISSIONS"])
 
 
+def _failed(response: Response) -> bool:
+    return response.status_code >= 400
+
+
 def init_app(app: Flask) -> None:
-    login = limiter.shared_limit(_login_limit, scope="login", key_func=get_remote_address)
+    login = limiter.shared_limit(
+        _login_limit,
+        scope="login",
+        key_func=get_remote_address,
+        deduct_when=_failed,
+    )
     submissions = limiter.shared_limit(
         _submission_limit, scope="submissions", key_func=_actor_or_address
     )

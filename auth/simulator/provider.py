@@ -22,13 +22,14 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, TokenMixin, grants
 from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, UserInfo, UserInfoEndpoint
 from authlib.oidc.core.models import AuthorizationCodeMixin
 from authlib.oidc.rpinitiated import EndSessionEndpoint, EndSessionRequest
 from flask import Blueprint, Flask, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import ECKey, JWKRegistry, KeyParameters, KeySet, RSAKey
 
 from auth.claims import LEVELS, ClaimNames, Level
 from auth.simulator.identities import Identity
@@ -42,7 +43,10 @@ MISBEHAVIOURS = {
     "expired": "exp an hour ago",
     "replay_id_token": "send the previous ID token again (old nonce)",
     "no_loa": "leave out the assurance-level claim",
+    "reuse_code": "let an authorization code be redeemed more than once",
 }
+SIGNING_ALGORITHMS = ("RS256", "PS256", "ES256")
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 CODE_LIFETIME = 120
 TOKEN_LIFETIME = 600
 
@@ -53,6 +57,10 @@ class Client(ClientMixin):
     client_secret: str
     redirect_uris: list[str]
     post_logout_redirect_uris: list[str] = field(default_factory=list)
+    # The scope that releases the person number and level (empty: always released).
+    claims_scope: str = ""
+    auth_methods: tuple[str, ...] = ("client_secret_basic", "client_secret_post")
+    public_keys: dict[str, Any] | None = None  # JWKS for private_key_jwt
 
     @property
     def client_metadata(self) -> dict[str, Any]:
@@ -65,7 +73,7 @@ class Client(ClientMixin):
         return self.redirect_uris[0]
 
     def get_allowed_scope(self, scope: str) -> str:
-        allowed = {"openid", "profile"}
+        allowed = {"openid", "profile"} | ({self.claims_scope} if self.claims_scope else set())
         return " ".join(s for s in (scope or "").split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
@@ -75,7 +83,7 @@ class Client(ClientMixin):
         return secrets.compare_digest(self.client_secret, client_secret or "")
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method in ("client_secret_basic", "client_secret_post")
+        return method in self.auth_methods
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code"
@@ -155,9 +163,11 @@ class Token(TokenMixin):
         return self.client
 
 
-def _new_key() -> RSAKey:
-    kid = f"sim-{secrets.token_hex(6)}"
-    return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
+def _new_key(alg: str = "RS256") -> RSAKey | ECKey:
+    parameters: KeyParameters = {"kid": f"sim-{secrets.token_hex(6)}", "use": "sig", "alg": alg}
+    if alg == "ES256":
+        return ECKey.generate_key("P-256", parameters=parameters)
+    return RSAKey.generate_key(2048, parameters=parameters)
 
 
 @dataclass
@@ -172,7 +182,11 @@ class Issuer:
     claims: ClaimNames
     role: str = ""  # the workforce issuer adds a role claim
     test_mode: bool = False
-    keys: list[RSAKey] = field(default_factory=lambda: [_new_key()])
+    algorithm: str = "RS256"
+    # "id_token": every claim in the ID token; "userinfo": only `sub` there, the rest from
+    # the userinfo endpoint (as some brokers do).
+    claims_in: str = "id_token"
+    keys: list[Any] = field(default_factory=list)
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     used_nonces: set[tuple[str, str]] = field(default_factory=set)
@@ -181,14 +195,20 @@ class Issuer:
     ended_sessions: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        if self.algorithm not in SIGNING_ALGORITHMS:
+            raise ValueError(f"SIMULATOR_ALGORITHM must be one of {SIGNING_ALGORITHMS}")
+        if not self.keys:
+            self.keys = [_new_key(self.algorithm)]
+
     @property
-    def signing_key(self) -> RSAKey:
+    def signing_key(self) -> Any:
         return self.keys[-1]
 
     def rotate_key(self) -> str:
         """A new signing key with a new kid; the JWKS keeps publishing the previous one."""
         with self.lock:
-            self.keys = [*self.keys[-1:], _new_key()]
+            self.keys = [*self.keys[-1:], _new_key(self.algorithm)]
         return str(self.signing_key.kid)
 
     def jwks(self) -> dict[str, Any]:
@@ -197,12 +217,14 @@ class Issuer:
     def identity(self, key: str) -> Identity | None:
         return next((i for i in self.identities if i.key == key), None)
 
-    def user_claims(self, user: User) -> dict[str, Any]:
+    def user_claims(self, user: User, scope: str = "") -> dict[str, Any]:
         identity = user.identity
         claims: dict[str, Any] = {"sub": identity.sub, self.claims.name: identity.name}
-        if identity.cpr and self.claims.cpr:
+        # Like a broker: the person number and the level only under the scope that releases them.
+        released = not self.claims.scope or self.claims.scope in scope.split()
+        if identity.cpr and self.claims.cpr and released:
             claims[self.claims.cpr] = identity.cpr
-        if self.misbehaviour != "no_loa":
+        if self.misbehaviour != "no_loa" and released:
             claims[self.claims.loa] = self.claims.loa_value(user.level)
         if self.role:
             claims["role"] = self.role
@@ -221,9 +243,16 @@ class Issuer:
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code"],
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "profile"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "id_token_signing_alg_values_supported": [self.algorithm],
+            "scopes_supported": [
+                "openid",
+                "profile",
+                *([self.claims.scope] if self.claims.scope else []),
+            ],
+            "token_endpoint_auth_methods_supported": sorted(
+                {m for c in self.clients.values() for m in c.auth_methods}
+            ),
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256"],
             "code_challenge_methods_supported": ["S256"],
             "claims_supported": sorted(
                 {"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"}
@@ -248,7 +277,7 @@ class StrictCodeChallenge(CodeChallenge):
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 
     @property
     def issuer(self) -> Issuer:
@@ -276,7 +305,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         # Taken out at the first attempt, so a code can never be redeemed twice, even
         # by two requests racing each other.
         with self.issuer.lock:
-            item = self.issuer.codes.pop(code, None)
+            if self.issuer.misbehaviour == "reuse_code":
+                item = self.issuer.codes.get(code)
+            else:
+                item = self.issuer.codes.pop(code, None)
         if item and item.client_id == client.client_id and time.time() < item.expires_at:
             return item
         return None
@@ -312,26 +344,29 @@ class SimOpenIDCode(OpenIDCode):
         return claims
 
     def get_client_algorithm(self, client: Client) -> str:
-        return "RS256"
+        return self.issuer.algorithm
 
     def get_encode_header(self, client: Client) -> dict[str, Any]:
-        return {"alg": "RS256", "kid": self._key(client).kid, "typ": "JWT"}
+        return {"alg": self.issuer.algorithm, "kid": self._key(client).kid, "typ": "JWT"}
 
-    def resolve_client_private_key(self, client: Client) -> RSAKey:
+    def resolve_client_private_key(self, client: Client) -> Any:
         return self._key(client)
 
-    def _key(self, client: Client) -> RSAKey:
+    def _key(self, client: Client) -> Any:
         mode = self.issuer.misbehaviour
         if mode == "wrong_key":
-            return _new_key()
+            return _new_key(self.issuer.algorithm)
         if mode == "wrong_key_same_kid":
-            rogue = dict(_new_key().as_dict(private=True))
+            rogue = dict(_new_key(self.issuer.algorithm).as_dict(private=True))
             rogue["kid"] = str(self.issuer.signing_key.kid)
-            return RSAKey.import_key(rogue)
+            return JWKRegistry.import_key(rogue)
         return self.issuer.signing_key
 
     def generate_user_info(self, user: User, scope: str) -> UserInfo:
-        return UserInfo(self.issuer.user_claims(user))
+        claims = self.issuer.user_claims(user, scope)
+        if self.issuer.claims_in == "userinfo":
+            claims = {"sub": claims["sub"]}
+        return UserInfo(claims)
 
     def encode_id_token(self, token: dict[str, Any], request: Any) -> str:
         client_id = request.client.client_id
@@ -357,7 +392,7 @@ class SimUserInfo(UserInfoEndpoint):
         return self.issuer.issuer
 
     def generate_user_info(self, user: User, scope: str) -> UserInfo:
-        return UserInfo(self.issuer.user_claims(user))
+        return UserInfo(self.issuer.user_claims(user, scope))
 
 
 class SimEndSession(EndSessionEndpoint):
@@ -369,7 +404,14 @@ class SimEndSession(EndSessionEndpoint):
         return self.issuer.jwks()
 
     def get_algorithms(self) -> list[str]:
-        return ["RS256"]
+        return [self.issuer.algorithm]
+
+    def is_post_logout_redirect_uri_legitimate(
+        self, request: Any, post_logout_redirect_uri: str, client: Any, logout_hint: str | None
+    ) -> bool:
+        # The portal names itself (client_id) and the session (logout_hint) instead of
+        # sending the ID token; the URI is one the client registered (checked before).
+        return client is not None and bool(logout_hint)
 
     def resolve_client_from_id_token_claims(self, id_token_claims: dict) -> Client | None:
         aud = id_token_claims.get("aud")
@@ -379,10 +421,41 @@ class SimEndSession(EndSessionEndpoint):
 
     def end_session(self, end_session_request: EndSessionRequest) -> None:
         claims = end_session_request.id_token_claims or {}
+        client = end_session_request.client
         with self.issuer.lock:
             self.issuer.ended_sessions.append(
-                {"sub": claims.get("sub"), "client_id": claims.get("aud"), "at": time.time()}
+                {
+                    "sub": claims.get("sub") or end_session_request.logout_hint,
+                    "client_id": claims.get("aud") or (client.client_id if client else None),
+                    "with_id_token": bool(claims),
+                    "query": request.query_string.decode(),
+                    "at": time.time(),
+                }
             )
+
+
+class PrivateKeyJWTAuth(JWTBearerClientAssertion):
+    """private_key_jwt (RFC 7523): the client signs an assertion with its registered key."""
+
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+
+    def __init__(self, issuer: Issuer):
+        super().__init__()
+        self.issuer = issuer
+        self.seen: set[str] = set()
+
+    def get_audiences(self) -> list[str]:
+        return [f"{self.issuer.issuer}/token", self.issuer.issuer]
+
+    def validate_jti(self, claims: Any, jti: str) -> bool:
+        with self.issuer.lock:
+            if jti in self.seen:
+                return False
+            self.seen.add(jti)
+        return True
+
+    def resolve_client_public_key(self, client: Client) -> Any:
+        return KeySet.import_key_set(client.public_keys or {"keys": []})  # type: ignore[arg-type]
 
 
 class _TokenValidator(BearerTokenValidator):
@@ -419,6 +492,7 @@ def create_issuer_app(issuer: Issuer) -> Flask:
     server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
     server.issuer = issuer
     server.register_grant(CodeGrant, [SimOpenIDCode(issuer), StrictCodeChallenge(required=True)])
+    server.register_client_auth_method("private_key_jwt", PrivateKeyJWTAuth(issuer))
     protector = ResourceProtector()
     protector.register_token_validator(_TokenValidator(issuer))
     server.register_endpoint(SimUserInfo(issuer, protector))
@@ -485,7 +559,8 @@ def create_issuer_app(issuer: Issuer) -> Flask:
             end_request = server.validate_endpoint_request("end_session")
         except OAuth2Error as error:
             return _error_page(issuer, error.description or error.error, 400)
-        if end_request.needs_confirmation and request.method == "GET":
+        confirmed = end_request.logout_hint and end_request.client is not None
+        if end_request.needs_confirmation and not confirmed and request.method == "GET":
             return render_template(
                 "simulator/confirm_logout.html",
                 issuer=issuer,

@@ -7,8 +7,10 @@ so views only ever see models or one of the exceptions below.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
+from urllib.parse import quote
 
 import httpx
 from flask import Flask, current_app, g, has_request_context
@@ -96,6 +98,24 @@ def init_app(app: Flask) -> None:
     )
 
 
+# Every segment of a plan-API path is a word of the contract or an id/version, and those
+# follow the contract's patterns (components.schemas.Id and Version): a letter or digit
+# first, then letters, digits, '.', '-' or '_'. So '..', '%2e', '/' or '?' in a value from
+# the address bar can never make the portal ask for another resource.
+SEGMENT = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")
+
+
+def resource_path(path: str) -> str:
+    """The path, each segment checked and encoded on its own; PlanAPINotFound if one is not
+    a segment the contract allows (so a hostile id is a 404 and never reaches the API)."""
+    if not path.startswith("/"):
+        raise PlanAPINotFound("not a valid resource path", 404)
+    segments = path[1:].split("/")
+    if not all(SEGMENT.fullmatch(segment) for segment in segments):
+        raise PlanAPINotFound("not a valid resource path", 404)
+    return "/" + "/".join(quote(segment, safe="") for segment in segments)
+
+
 class PlanAPIClient:
     """Base for the resource clients. Subclasses only name paths and models."""
 
@@ -122,6 +142,7 @@ class PlanAPIClient:
         if has_request_context() and g.get("planapi_timed_out"):
             # One page waits for one timeout at most, not one per call (the 3-second budget).
             raise PlanAPIUnavailable("plan API timed out earlier in this request")
+        path = resource_path(path)
         attempts = 1 + (self.read_retries if method == "GET" else 0)
         last: Exception | None = None
         for _ in range(attempts):

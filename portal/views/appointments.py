@@ -25,6 +25,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from auth.access import access
+from auth.urls import public_host, public_url
 from portal import outbox, pages
 from portal.clients.appointments import (
     CHANGE_REQUEST,
@@ -59,8 +60,9 @@ def appointment_status(code: str) -> str:
 
 @bp.app_template_global()
 def citizen_can_write() -> bool:
+    """Whether to offer asking to move: not in a preview, and within a power of attorney's scope."""
     acting = g.get("acting")
-    return bool(acting) and not acting.read_only
+    return bool(acting) and not acting.read_only and acting.covers("appointments:write")
 
 
 @bp.get("/aftaler")
@@ -130,7 +132,7 @@ def _calendar(appointments: list[Appointment], name: str) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/Copenhagen")
-    host = request.host.split(":")[0] or "mit-overblik"
+    host = public_host()
     for appointment in appointments:
         calendar.add_component(_event(appointment, host))
     calendar.add_missing_timezones()
@@ -208,7 +210,7 @@ def feed_create() -> ResponseReturnValue:
     return render_template(
         "pages/appointments/feed.html",
         active=_active_feed(person_id),
-        new_url=url_for("appointments.feed_ics", token=token, _external=True),
+        new_url=public_url("appointments.feed_ics", token=token),
     )
 
 

@@ -23,6 +23,8 @@ from portal.pages import refused
 bp = Blueprint("preview", __name__)
 
 PURPOSE_MAX = 300
+# What a refused preview records as its purpose: fixed, never the caseworker's free text.
+REFUSED_PURPOSE = "Visning afvist: borgeren er ikke i sagsbehandlerens sagsstamme"
 
 
 def _caseworker_id() -> str:
@@ -38,16 +40,22 @@ def _caseload_entry(person_id: str) -> CaseloadEntry | None:
     return next((e for e in caseload.items if e.person.id == person_id), None)
 
 
-def _refuse_outside_caseload(person_id: str, purpose: str) -> ResponseReturnValue:
+def _refuse_outside_caseload(person_id: str) -> ResponseReturnValue:
     """Refuse, and let the plan API log the attempt on the person's access log.
 
     The plan API is the one that decides and logs: the portal asks it to record a preview,
     which it refuses (403) and writes as a refused attempt. A person id the plan API does
-    not know gives 404 there and nothing to log.
+    not know gives 404 there and nothing to log. The caseworker's own words never go with
+    it: the citizen's log names a refused preview, not what someone wrote about them.
     """
-    caller = Caller.preview(_caseworker_id(), purpose or _("No purpose given"))
+    caller = Caller(
+        actor_id=_caseworker_id(),
+        actor_role="caseworker",
+        basis="caseworker_preview",
+        purpose=REFUSED_PURPOSE,
+    )
     log = AccessLogClient(caller)
-    if not refused(lambda: log.write_access_log(person_id, "preview", "person", purpose)):
+    if not refused(lambda: log.write_access_log(person_id, "preview", "person")):
         # the plan API allowed what the caseload said no to: do not show it anyway
         current_app.logger.error("plan API allowed a preview outside the caseload: %s", person_id)
     current_app.logger.warning(
@@ -75,7 +83,11 @@ def start(person_id: str) -> ResponseReturnValue:
     purpose = " ".join(request.form.get("purpose", "").split())
     entry = _caseload_entry(person_id)
     if entry is None:
-        return _refuse_outside_caseload(person_id, purpose[:PURPOSE_MAX])
+        # Only an attempt to start (POST) is logged: a link (GET) must not write to
+        # a citizen's log in the caseworker's name.
+        if request.method == "POST":
+            return _refuse_outside_caseload(person_id)
+        return render_template("pages/preview/refused.html"), 403
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not purpose:

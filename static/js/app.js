@@ -38,13 +38,17 @@
   var modal = new window.DKFDS.Modal(modalElement);
   var warnTimer, endTimer;
 
+  // Logging out is a POST (a link must never end a session); the reason shows on the page after.
+  function endSession() {
+    document.getElementById("session-timeout-reason").value = "timeout";
+    document.getElementById("session-timeout-logout").submit();
+  }
+
   function schedule() {
     clearTimeout(warnTimer);
     clearTimeout(endTimer);
     warnTimer = setTimeout(function () { modal.show(); }, Math.max(timeout - warning, 1) * 1000);
-    endTimer = setTimeout(function () {
-      window.location.assign(body.getAttribute("data-session-end-url"));
-    }, timeout * 1000);
+    endTimer = setTimeout(endSession, timeout * 1000);
   }
 
   document.getElementById("session-timeout-extend").addEventListener("click", function () {
@@ -55,7 +59,7 @@
       headers: { "X-CSRFToken": token }
     }).then(function (response) {
       if (response.ok) { modal.hide(); schedule(); }
-      else { window.location.assign(body.getAttribute("data-session-end-url")); }
+      else { endSession(); }
     });
   });
 

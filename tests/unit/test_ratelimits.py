@@ -111,3 +111,28 @@ def test_the_login_callback_is_limited_per_address(limited_app: Flask) -> None:
 def test_limits_are_off_in_the_test_config(client: FlaskClient) -> None:
     statuses = {client.get("/log-ind/callback?state=x").status_code for _ in range(30)}
     assert statuses == {400}
+
+
+def test_the_address_comes_from_the_trusted_proxy_only(fake_planapi: FakePlanAPI) -> None:
+    def callbacks(app: Flask, address: str) -> list[int]:
+        client = app.test_client()
+        headers = {"X-Forwarded-For": address}
+        return [
+            client.get("/log-ind/callback?state=x", headers=headers).status_code for _ in range(2)
+        ]
+
+    settings = {
+        "PLANAPI_TRANSPORT": httpx.MockTransport(fake_planapi),
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN": "2 per minute",
+    }
+    behind_proxy = create_app({**settings, "PROXY_HOPS": 1}, env="test")
+    assert callbacks(behind_proxy, "192.0.2.1") == [400, 400]
+    # Another citizen behind the same proxy has their own count.
+    assert callbacks(behind_proxy, "192.0.2.2") == [400, 400]
+    assert callbacks(behind_proxy, "192.0.2.1") == [429, 429]
+    # Without a trusted proxy the header is the client's word: ignored.
+    direct = create_app(dict(settings), env="test")
+    assert callbacks(direct, "192.0.2.1") == [400, 400]
+    assert callbacks(direct, "192.0.2.2") == [429, 429]

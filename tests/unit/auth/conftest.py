@@ -209,9 +209,8 @@ SHELL = (
 )
 
 
-@pytest.fixture
-def portal(simulator: Simulator, fake_planapi: FakePlanAPI) -> Flask:
-    """The portal in test config, pointed at the live simulator, with a few test routes."""
+def make_portal(simulator: Simulator, fake_planapi: FakePlanAPI, **config: Any) -> Flask:
+    """The portal in test config, pointed at a live simulator, with a few test routes."""
     from flask import render_template_string
 
     from auth.access import access
@@ -227,9 +226,14 @@ def portal(simulator: Simulator, fake_planapi: FakePlanAPI) -> Flask:
             "WORKFORCE_ISSUER": f"{simulator.base_url}/workforce",
             "WORKFORCE_CLIENT_ID": WF_CLIENT_ID,
             "WORKFORCE_CLIENT_SECRET": WF_CLIENT_SECRET,
+            **config,
         },
         env="test",
     )
+    with app.app_context():
+        from portal.extensions import db
+
+        db.create_all()
 
     @access("citizen")
     def read_page() -> str:
@@ -247,3 +251,8 @@ def portal(simulator: Simulator, fake_planapi: FakePlanAPI) -> Flask:
     app.add_url_rule("/test/skriv", "test_write", write_page, methods=["GET", "POST"])
     app.add_url_rule("/test/medarbejder", "test_caseworker", caseworker_page)
     return app
+
+
+@pytest.fixture
+def portal(simulator: Simulator, fake_planapi: FakePlanAPI) -> Flask:
+    return make_portal(simulator, fake_planapi)

@@ -119,7 +119,7 @@ def test_citizen_logs_in_and_the_session_holds_no_cpr(flow: Flow, client: FlaskC
     auth = data[SESSION_KEY]
     assert auth["actor_id"] == "p-jonas" and auth["cpr_masked"] == "140302-****"
     assert auth["acting"]["basis"] == "self" and auth["loa"] == "substantial"
-    assert not auth["id_token"].startswith("ey"), "the ID token is kept only encrypted"
+    assert "id_token" not in auth, "the ID token (with the person number) is not kept"
 
     page = PageChecker(client).get("/test/laes")
     assert "Jonas Holm Nielsen" in normalize(page.select_one(".portal-user").text)
@@ -187,7 +187,7 @@ def test_custody_ended_since_login_is_checked_when_switching(
 
 
 def test_logout_ends_the_session_here_and_at_the_provider(
-    flow: Flow, client: FlaskClient, simulator: Simulator
+    flow: Flow, client: FlaskClient, simulator: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     flow.login("p-jonas")
     before = len(simulator.state()["ended_sessions"])
@@ -197,14 +197,19 @@ def test_logout_ends_the_session_here_and_at_the_provider(
     assert end_session.startswith(f"{simulator.base_url}/mitid/end-session")
     params = query(end_session)
     assert params["post_logout_redirect_uri"] == "http://localhost/logget-af"
-    assert params["id_token_hint"].count(".") == 2
+    # No ID token (it carries the person number) in a URL: client_id and logout_hint instead.
+    assert "id_token_hint" not in params and "ey" not in end_session
+    assert params["client_id"] == "mit-overblik" and params["logout_hint"]
     assert not logged_in(client)
 
     back = httpx.get(end_session)
     assert back.status_code == 302 and back.headers["location"].startswith(
         "http://localhost/logget-af"
     )
-    assert len(simulator.state()["ended_sessions"]) == before + 1
+    ended = simulator.state()["ended_sessions"]
+    assert len(ended) == before + 1
+    assert ended[-1]["sub"] == params["logout_hint"] and not ended[-1]["with_id_token"]
+    assert "1403029990" not in caplog.text and "eyJ" not in caplog.text
     page = PageChecker(client).get(back.headers["location"])
     assert page.h1 is not None
     assert client.get("/test/laes").location.startswith("/log-ind")
@@ -291,7 +296,8 @@ def test_untrustworthy_id_tokens_are_refused(
     assert not logged_in(client)
 
 
-@pytest.mark.parametrize(("level", "mode"), [("low", None), ("substantial", "no_loa")])
+# A missing level is another refusal (test_brokers.py, low and missing levels).
+@pytest.mark.parametrize(("level", "mode"), [("low", None)])
 def test_assurance_below_substantial_is_refused_with_an_explanation(
     flow: Flow, client: FlaskClient, simulator: Simulator, level: str, mode: str | None
 ) -> None:
@@ -428,3 +434,79 @@ def test_a_citizen_identity_cannot_use_the_workforce_login(
     authorize_url = simulator_flow.start("/medarbejder/log-ind")
     response = httpx.post(authorize_url, data={"identity": "p-jonas", "level": "substantial"})
     assert response.status_code == 400
+
+
+# -- hardening ---------------------------------------------------------------------------------
+
+
+def test_a_get_never_ends_a_session(flow: Flow, client: FlaskClient) -> None:
+    flow.login("p-jonas")
+    # A link from another site (or an image) must not log the citizen out.
+    response = client.get("/logget-af?reason=timeout")
+    assert response.status_code == 302
+    assert logged_in(client)
+    assert client.get("/test/laes").status_code == 200
+
+
+def test_the_timeout_logout_is_a_post_and_says_why(flow: Flow, client: FlaskClient) -> None:
+    flow.login("p-jonas")
+    response = client.post("/log-af", data={"csrf_token": csrf_token(client), "reason": "timeout"})
+    assert not logged_in(client)
+    assert query(str(response.location))["state"] == "timeout"
+    page = PageChecker(client).get("/logget-af?state=timeout")
+    assert "15" in page.text
+
+
+def test_keep_alive_cannot_pass_the_absolute_lifetime(flow: Flow, client: FlaskClient) -> None:
+    flow.login("p-jonas")
+    token = csrf_token(client)
+    with client.session_transaction() as session:
+        session[SESSION_KEY]["started"] = time.time() - 8 * 3600 + 60
+    response = client.post("/forlaeng-session", headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.json["expires_in"] <= 60
+    with client.session_transaction() as session:
+        session[SESSION_KEY]["started"] = time.time() - 8 * 3600 - 1
+    # Active a moment ago, but past eight hours since login: logged out all the same.
+    assert client.post("/forlaeng-session", headers={"X-CSRFToken": token}).status_code == 401
+    assert not logged_in(client)
+
+
+def test_redirect_uri_comes_from_the_public_base_url_not_the_host_header(
+    simulator: Simulator, fake_planapi: Any
+) -> None:
+    from tests.unit.auth.conftest import make_portal
+
+    app = make_portal(
+        simulator,
+        fake_planapi,
+        PUBLIC_BASE_URL="http://localhost",
+        EXTRA_TRUSTED_HOSTS="portal.internal",
+    )
+    client = app.test_client()
+    # A host the portal was not told about is refused outright...
+    assert client.get("/log-ind", headers={"Host": "evil.example"}).status_code == 400
+    # ...and one it answers to (an internal name) does not change the absolute URLs.
+    response = client.get("/log-ind", headers={"Host": "portal.internal"})
+    redirect_uri = query(str(response.location))["redirect_uri"]
+    assert redirect_uri == "http://localhost/log-ind/callback"
+
+
+def test_only_failed_callbacks_count_towards_the_login_limit(
+    simulator: Simulator, fake_planapi: Any
+) -> None:
+    from tests.unit.auth.conftest import make_portal
+
+    app = make_portal(
+        simulator,
+        fake_planapi,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_LOGIN="2 per minute",
+    )
+    # Many citizens behind one municipal address log in: none is locked out.
+    for _ in range(3):
+        response = Flow(app.test_client(), simulator).login("p-jonas")
+        assert response.status_code == 302
+    client = app.test_client()
+    statuses = [client.get("/log-ind/callback?state=x&code=y").status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
