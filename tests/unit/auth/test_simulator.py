@@ -44,7 +44,7 @@ def authorize(
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": redirect,
-        "scope": "openid profile",
+        "scope": "openid profile nemlogin",
         "state": "st-" + secrets.token_hex(4),
         "nonce": nonce or secrets.token_hex(8),
         **({"code_challenge": challenge, "code_challenge_method": "S256"} if challenge else {}),
