@@ -30,6 +30,9 @@ SUBMISSION_ENDPOINTS = (
     "appointments.move_send",
     "appointments.feed_create",
     "appointments.feed_revoke",
+    "messages.send",
+    "messages.send_document",
+    "inbox.answer",
 )
 
 
