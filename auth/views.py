@@ -227,7 +227,10 @@ def choose_person() -> ResponseReturnValue:
     next_url = safe_next(request.values.get("next"))
     if request.method == "POST":
         person_id = request.form.get("person_id", "")
-        themself = next(o for o in current.options if o.basis == "self")
+        # Themself as at login; a session without that entry acts for itself by default.
+        themself = next((o for o in current.options if o.basis == "self"), None) or Option(
+            id=current.actor_id, name=current.actor_name, basis="self"
+        )
         options = _options(themself)
         current = replace(current, options=options)
         current.save()
