@@ -4,6 +4,8 @@ cache or back/forward cache after logout)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from flask import Flask
@@ -13,6 +15,7 @@ from werkzeug.test import TestResponse
 from portal import create_app
 from tests.unit.conftest import FakePlanAPI, SignIn
 from tests.unit.test_authorisation_matrix import PUBLIC, cases, plan_api, url_for_rule
+from tests.unit.test_production import SAFE
 
 
 def directives(csp: str) -> dict[str, str]:
@@ -72,16 +75,14 @@ def test_the_other_headers_exactly(client: FlaskClient) -> None:
     assert "Strict-Transport-Security" not in headers
 
 
-def test_hsts_in_production_exactly() -> None:
+def test_hsts_in_production_exactly(tmp_path: Path) -> None:
+    # A production configuration that starts (every unsafe setting is refused), with
+    # sessions on disk instead of Redis: no server in unit tests.
     app = create_app(
-        {
-            "SECRET_KEY": "x" * 32,
-            "SESSION_TYPE": "cachelib",
-            "SESSION_DIR": "",
-            "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        },
+        {**SAFE, "SESSION_TYPE": "cachelib", "SESSION_DIR": str(tmp_path / "sessions")},
         env="production",
     )
+    app.config["TRUSTED_HOSTS"] = None  # the test client's host is localhost
     headers = app.test_client().get("/healthz").headers
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
