@@ -12,8 +12,18 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth import guards as auth_guards
+from portal import (
+    compression,
+    errors,
+    i18n,
+    outbox,
+    production,
+    ratelimits,
+    security,
+    staticfiles,
+    uploads,
+)
 from portal import config as config_module
-from portal import errors, i18n, outbox, production, ratelimits, security, staticfiles, uploads
 from portal.clients import base as planapi_base
 from portal.directory import PlanAPIDirectory
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
@@ -64,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     planapi_base.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    compression.init_app(app)
     errors.init_app(app)
     auth_guards.init_app(app, login_manager=login_manager, directory=PlanAPIDirectory())
     outbox.init_app(app)
@@ -88,9 +99,13 @@ def _prepare_sessions(app: Flask) -> None:
 
 
 def _configure_jinja(app: Flask) -> None:
-    from jinja2 import StrictUndefined
+    from jinja2 import FileSystemBytecodeCache, StrictUndefined
 
     app.jinja_env.undefined = StrictUndefined
+    if not app.testing:  # compiled templates kept between worker starts
+        cache = config_module.ROOT / "var" / "jinja-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(cache))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     # The page layout; the plan as PDF (portal/pdf.py) renders the same pages in its own.

@@ -105,6 +105,9 @@ class Config:
     ACCESSIBILITY_REVIEWED_DATE = _env("PORTAL_ACCESSIBILITY_REVIEWED_DATE", "2026-11-30")
     HSTS = False
     TESTING = False
+    # HTML compressed by the app (portal/compression.py: BREACH kept out by a CSRF token
+    # masked per response and no compression of responses that reflect request input).
+    COMPRESS_HTML = _env("PORTAL_COMPRESS_HTML", "1") == "1"
     # Hashed, precompressed static files (`flask --app portal static build`); empty: Flask
     # serves static/ as it is, which is what development wants.
     STATIC_BUILD_DIR = _env("PORTAL_STATIC_BUILD_DIR", "")

@@ -7,8 +7,9 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_session import Session
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from portal.compression import MaskedCSRFProtect
 
 
 class Base(DeclarativeBase):
@@ -17,7 +18,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 babel = Babel()
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()
 migrate = Migrate()
 login_manager = LoginManager()
 server_session = Session()

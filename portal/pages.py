@@ -1,5 +1,7 @@
 """What every page view shares: who is acting, the plan-API caller, rendering a page or
-its htmx fragment, and the reads several pages make (the plan, the cases).
+its htmx fragment, and the reads several pages make (the plan, the cases, ...): a page
+asks for everything it shows in one composite read (`load_overview`), and the loaders
+hand the parts out, reading one by one only what was not brought.
 
 Views import from here and never from one another. A view does not catch the plan
 API's refusal (`PlanAPIForbidden`) or "not found": they reach the one error handler
@@ -10,15 +12,20 @@ uses `optional()`; a part that may fail while the rest of the page still shows u
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from flask import Response, abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from auth.session import ActingAs
+from portal.clients.appointments import Appointment, AppointmentsClient
 from portal.clients.base import Caller, PlanAPIForbidden, PlanAPINotFound, PlanAPIUnavailable
+from portal.clients.consents import Consent, ConsentsClient
+from portal.clients.contacts import Contact, ContactsClient
+from portal.clients.overview import SCOPES, OverviewClient, Part
 from portal.clients.plan import Case, Plan, PlanClient
+from portal.clients.questionnaires import DueQuestionnaire, QuestionnairesClient
 
 T = TypeVar("T")
 
@@ -119,20 +126,73 @@ def refused(call: Callable[[], object]) -> bool:
     return False
 
 
+def _read(part: str, person_id: str, load: Callable[[], T]) -> T:
+    """A plan-API read of one part of a person's data, at most once per request: from what
+    `load_overview` already brought, or by its own call."""
+    cache: dict[tuple[str, str], Any] = g.setdefault("planapi_reads", {})
+    if (part, person_id) not in cache:
+        cache[(part, person_id)] = load()
+    return cast(T, cache[(part, person_id)])
+
+
+def load_overview(caller: Caller, person_id: str, parts: Iterable[Part]) -> None:
+    """Read every part a page shows in one plan-API call (logged once by the plan API),
+    for the loaders below to hand out. Parts outside the acting basis are not asked for."""
+    scope = acting()
+    wanted = [p for p in dict.fromkeys(parts) if scope.covers(SCOPES[p])]
+    if not wanted:
+        return
+    overview = OverviewClient(caller).get_overview(person_id, wanted)
+    found: dict[str, Any] = {
+        "plan": overview.plan,
+        "cases": overview.cases,
+        "appointments": overview.appointments,
+        "contacts": overview.contact_list,
+        "consents": overview.consents,
+        "questionnaires": overview.questionnaires,
+    }
+    cache: dict[tuple[str, str], Any] = g.setdefault("planapi_reads", {})
+    for part in overview.parts:  # a part read is its value; plan None: no plan
+        if part in found:
+            cache[(part, person_id)] = found[part]
+
+
 def load_plan(caller: Caller, person_id: str) -> Plan | None:
     """The person's plan, read once per request (the overview and its sources share it)."""
-    cache: dict[str, Plan | None] = g.setdefault("plan_cache", {})
-    if person_id not in cache:
-        cache[person_id] = PlanClient(caller).get_plan(person_id)
-    return cache[person_id]
+    return _read("plan", person_id, lambda: PlanClient(caller).get_plan(person_id))
 
 
 def load_cases(caller: Caller, person_id: str) -> list[Case]:
     """The person's cases with steps, read once per request; none for an unknown person."""
-    cache: dict[str, list[Case]] = g.setdefault("cases_cache", {})
-    if person_id not in cache:
+
+    def read() -> list[Case]:
         try:
-            cache[person_id] = PlanClient(caller).list_cases(person_id)
+            return PlanClient(caller).list_cases(person_id)
         except PlanAPINotFound:
-            cache[person_id] = []
-    return cache[person_id]
+            return []
+
+    return _read("cases", person_id, read)
+
+
+def load_upcoming(caller: Caller, person_id: str) -> list[Appointment]:
+    """Upcoming appointments, soonest first, read once per request."""
+    return _read(
+        "appointments", person_id, lambda: AppointmentsClient(caller).list_appointments(person_id)
+    )
+
+
+def load_contacts(caller: Caller, person_id: str) -> list[Contact]:
+    """The people around the person, primary contact first, read once per request."""
+    return _read("contacts", person_id, lambda: ContactsClient(caller).list_contacts(person_id))
+
+
+def load_consents(caller: Caller, person_id: str) -> list[Consent]:
+    """The person's consents, newest first, read once per request."""
+    return _read("consents", person_id, lambda: ConsentsClient(caller).list_consents(person_id))
+
+
+def load_due(caller: Caller, person_id: str) -> list[DueQuestionnaire]:
+    """What questionnaires are due for the person, read once per request."""
+    return _read(
+        "questionnaires", person_id, lambda: QuestionnairesClient(caller).list_due(person_id)
+    )

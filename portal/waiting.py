@@ -22,8 +22,11 @@ function that takes the `Caller` and the person id shown, and returns `WaitingIt
 Registering at import of the blueprint module is fine: `create_app` imports every view
 module explicitly. Registering the same function twice is a no-op.
 
-A source is called inside the overview's request (so `url_for`, `_()` and `g` work),
-side by side with the other sources (portal/parallel.py): keep shared state in `g`.
+A source is called inside the overview's request (so `url_for`, `_()` and `g` work). It
+reads through the loaders of portal/pages.py and declares what it reads,
+`@waiting.register(reads=("consents",), when=may_change)`, so that the overview brings it
+in its one composite plan-API read; an undeclared read costs the page a second call (a
+unit test counts them).
 If it raises `PlanAPIUnavailable` the overview shows a notice that part of the list may
 be missing (`collect` returns `failed=True`); any other exception is a bug and is raised.
 Items are sorted by urgency, then by due date (no date last).
@@ -34,11 +37,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
-from portal import parallel
+from flask import g
+
+from auth.session import ActingAs
 from portal.clients.base import Caller, PlanAPIForbidden, PlanAPIUnavailable
+from portal.clients.overview import Part
 
 Urgency = Literal["overdue", "soon", "normal"]
 
@@ -61,17 +66,49 @@ _sources: list[Source] = []
 _URGENCY_ORDER = {"overdue": 0, "soon": 1, "normal": 2}
 
 
-def register(source: Source) -> Source:
-    """Add a source of waiting items; usable as a decorator."""
-    if source not in _sources:
-        _sources.append(source)
-    return source
+# What each source reads of the plan API (parts of the composite read) and for whom.
+_reads: dict[Source, tuple[tuple[Part, ...], Callable[[ActingAs], bool]]] = {}
+
+
+def register(
+    source: Source | None = None,
+    *,
+    reads: tuple[Part, ...] = (),
+    when: Callable[[ActingAs], bool] | None = None,
+) -> Any:
+    """Add a source of waiting items; usable as a decorator, bare or with arguments.
+
+    `reads` names the parts of the plan API's composite read the source uses (through the
+    loaders in portal/pages.py) and `when` for whom it shows anything: the overview asks
+    for those parts in its one read, so the source needs no call of its own.
+    """
+
+    def add(found: Source) -> Source:
+        if found not in _sources:
+            _sources.append(found)
+        if reads:
+            _reads[found] = (reads, when or (lambda acting: True))
+        return found
+
+    return add if source is None else add(source)
+
+
+def reads(acting: ActingAs) -> list[Part]:
+    """The parts the registered sources read for this acting person."""
+    parts: list[Part] = []
+    for source in _sources:
+        wanted, when = _reads.get(source, ((), None))
+        if wanted and when is not None and when(acting):
+            parts.extend(wanted)
+    return parts
 
 
 def collect(caller: Caller, person_id: str) -> tuple[list[WaitingItem], bool]:
     """Every registered source's items, and whether any source could not answer."""
 
     def ask(source: Source) -> tuple[list[WaitingItem], bool]:
+        if g.get("planapi_failed"):  # the page's read failed: no second wait per source
+            return [], True
         try:
             return source(caller, person_id), False
         except PlanAPIUnavailable:
@@ -79,7 +116,8 @@ def collect(caller: Caller, person_id: str) -> tuple[list[WaitingItem], bool]:
         except PlanAPIForbidden:  # outside a power of attorney's scope: nothing to show
             return [], False
 
-    answers = parallel.run(*(partial(ask, source) for source in list(_sources)))
+    # One after another: the overview's one composite read brought what they read.
+    answers = [ask(source) for source in list(_sources)]
     items = [item for found, _failed in answers for item in found]
     failed = any(failed for _found, failed in answers)
     items.sort(key=lambda i: (_URGENCY_ORDER[i.urgency], i.due is None, i.due or date.max))

@@ -7,9 +7,11 @@ so views only ever see models or one of the exceptions below.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -195,13 +197,13 @@ class PlanAPIClient:
 
     @staticmethod
     def _parse(response: httpx.Response, model: type[ModelT] | Any) -> ModelT:
+        # Straight from the bytes into the models (pydantic's own JSON parser), through an
+        # adapter built once per model: building one costs more than most answers.
         try:
-            data = response.json()
-        except ValueError as exc:
-            raise PlanAPIUnavailable("plan API sent malformed JSON") from exc
-        try:
-            return TypeAdapter(model).validate_python(data)
+            return cast(ModelT, _adapter(cast(Hashable, model)).validate_json(response.content))
         except ValidationError as exc:
+            if any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise PlanAPIUnavailable("plan API sent malformed JSON") from exc
             raise PlanAPIUnavailable(f"plan API sent an unexpected shape: {exc}") from exc
 
     def get(
@@ -236,6 +238,11 @@ class PlanAPIClient:
             return response.status_code == 200 and response.json().get("status") == "ok"
         except (httpx.HTTPError, ValueError, AttributeError):
             return False
+
+
+@functools.cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(model)
 
 
 class APIModel(BaseModel):

@@ -27,16 +27,18 @@ class Contact(APIModel):
         return "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
 
 
-class _ContactList(APIModel):
+class ContactList(APIModel):
     items: list[Contact]
     primary_contact_id: str | None = None
+
+    def ordered(self) -> list[Contact]:
+        """Primary contact first."""
+        return sorted(
+            self.items, key=lambda c: not (c.is_primary or c.id == self.primary_contact_id)
+        )
 
 
 class ContactsClient(PlanAPIClient):
     def list_contacts(self, person_id: str) -> list[Contact]:
         """GET /v1/persons/{person_id}/contacts, primary contact first."""
-        contacts: _ContactList = self.get(f"/v1/persons/{person_id}/contacts", _ContactList)
-        return sorted(
-            contacts.items,
-            key=lambda c: not (c.is_primary or c.id == contacts.primary_contact_id),
-        )
+        return self.get(f"/v1/persons/{person_id}/contacts", ContactList).ordered()

@@ -132,14 +132,14 @@ def _text_paragraphs(text: ConsentText) -> list[str]:
 # --- the overview's waiting list -----------------------------------------------------
 
 
-@waiting.register
+@waiting.register(reads=("consents",), when=may_change)
 def expiring_consents(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
     """An active consent that runs out within 30 days: renew it in one step."""
     if not may_change(g.get("acting")):
         return []
     renewing = {m.resource_id for m in outbox.pending(person_id, [RENEW])}
     items = []
-    for consent in ConsentsClient(caller).list_consents(person_id):
+    for consent in pages.load_consents(caller, person_id):
         if not consent.expires_within(RENEW_WITHIN_DAYS) or consent.id in renewing:
             continue
         items.append(

@@ -10,17 +10,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from auth.access import access
-from portal import pages, parallel, waiting
-from portal.clients.appointments import AppointmentsClient
+from portal import pages, waiting
 from portal.clients.base import Caller
-from portal.clients.contacts import ContactsClient
+from portal.clients.overview import Part
 from portal.i18n import TZ
 from portal.pages import fetch, load_cases, load_plan
 
 bp = Blueprint("overview", __name__)
 
 
-@waiting.register
+@waiting.register(reads=("cases",), when=lambda acting: acting.covers("cases:read"))
 def missing_statements(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
     """Statements (udtalelser) still missing in a case, e.g. an efterskole-support application."""
     items: list[waiting.WaitingItem] = []
@@ -62,21 +61,16 @@ def _urgency(due: date | None) -> waiting.Urgency:
 @bp.get("/overblik")
 @access("citizen")
 def index() -> ResponseReturnValue:
-    caller, person_id = pages.caller(), pages.person_id()
-    shows_contacts = pages.acting().covers("contacts:read")
-    (plan, plan_failed), (upcoming, appointments_failed), (contacts, contacts_failed), waits = (
-        parallel.run(
-            lambda: fetch(lambda: load_plan(caller, person_id)),
-            lambda: fetch(lambda: AppointmentsClient(caller).list_appointments(person_id)),
-            lambda: (
-                fetch(lambda: ContactsClient(caller).list_contacts(person_id))
-                if shows_contacts
-                else ([], False)
-            ),
-            lambda: waiting.collect(caller, person_id),
-        )
+    caller, person_id, acting = pages.caller(), pages.person_id(), pages.acting()
+    shows_contacts = acting.covers("contacts:read")
+    parts: list[Part] = ["plan", "appointments", "contacts", *waiting.reads(acting)]
+    fetch(lambda: pages.load_overview(caller, person_id, parts))  # one plan-API call
+    plan, plan_failed = fetch(lambda: load_plan(caller, person_id))
+    upcoming, appointments_failed = fetch(lambda: pages.load_upcoming(caller, person_id))
+    contacts, contacts_failed = (
+        fetch(lambda: pages.load_contacts(caller, person_id)) if shows_contacts else ([], False)
     )
-    items, waiting_failed = waits
+    items, waiting_failed = waiting.collect(caller, person_id)
     if g.get("planapi_failed"):  # a part that could not be read: say so, show no half list
         items, waiting_failed = [], True
     next_appointment = next((a for a in upcoming or [] if not a.cancelled), None)

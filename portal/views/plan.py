@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 from auth.access import access
 from portal import pages, pdf
-from portal.clients.appointments import Appointment, AppointmentsClient
-from portal.clients.contacts import Contact, ContactsClient
+from portal.clients.appointments import Appointment
+from portal.clients.contacts import Contact
+from portal.clients.overview import Part
 from portal.pages import DEPARTMENTS, fetch, load_cases, load_plan
 
 bp = Blueprint("plan", __name__)
@@ -77,6 +78,7 @@ def status_badge(code: str) -> str:
 @access("citizen")
 def index() -> ResponseReturnValue:
     caller, person_id = pages.caller(), pages.person_id()
+    fetch(lambda: pages.load_overview(caller, person_id, ["plan", "cases"]))  # one call
     plan, failed = fetch(lambda: load_plan(caller, person_id))
     cases, cases_failed = (
         fetch(lambda: load_cases(caller, person_id))
@@ -117,13 +119,15 @@ def fridge_pdf() -> ResponseReturnValue:
 def fridge() -> ResponseReturnValue:
     """The plan's essentials on one A4 page in large type, with the next dates and who to call."""
     caller, person_id = pages.caller(), pages.person_id()
+    parts: list[Part] = ["plan", "appointments", "contacts"]
+    fetch(lambda: pages.load_overview(caller, person_id, parts))  # one plan-API call
     plan, failed = fetch(lambda: load_plan(caller, person_id))
     upcoming: list[Appointment] | None = None
     primary: Contact | None = None
     if plan is not None:
-        upcoming, _ = fetch(lambda: AppointmentsClient(caller).list_appointments(person_id))
+        upcoming, _ = fetch(lambda: pages.load_upcoming(caller, person_id))
         contacts, _ = (
-            fetch(lambda: ContactsClient(caller).list_contacts(person_id))
+            fetch(lambda: pages.load_contacts(caller, person_id))
             if pages.acting().covers("contacts:read")
             else ([], False)
         )

@@ -73,7 +73,7 @@ def _aware(moment: datetime) -> datetime:
 # --- the overview's waiting list -----------------------------------------------------
 
 
-@waiting.register
+@waiting.register(reads=("questionnaires",), when=lambda acting: _may_answer(acting))
 def due_questionnaires(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
     """Questionnaires the person (or their parent) can answer now."""
     if not _may_answer(g.get("acting")):
@@ -87,7 +87,7 @@ def due_questionnaires(caller: Caller, person_id: str) -> list[waiting.WaitingIt
             url=url_for("progress.answer", instrument_id=due.instrument_id),
             ready_since=due.due_on,
         )
-        for due in _client(caller).list_due(person_id)
+        for due in pages.load_due(caller, person_id)
         if due.status in ("due", "overdue") and due.instrument_id not in pending
     ]
 

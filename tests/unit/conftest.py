@@ -20,6 +20,8 @@ from identity import Basis
 from portal import create_app
 from portal.extensions import db
 
+OVERVIEW_PARTS = ("plan", "cases", "appointments", "contacts", "consents", "questionnaires")
+
 
 class FakePlanAPI:
     """The one fake of the plan API. Unrouted requests fail the test loudly.
@@ -57,10 +59,35 @@ class FakePlanAPI:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        handler = self.routes.get((request.method, request.url.path)) or self.fallback
+        return self._answer(request)
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        handler = self.routes.get((request.method, request.url.path))
+        if handler is None and request.method == "GET" and request.url.path.endswith("/overview"):
+            return self._overview(request)
+        handler = handler or self.fallback
         if handler is None:
             raise AssertionError(f"unexpected plan API call: {request.method} {request.url}")
         return handler(request)
+
+    def _overview(self, request: httpx.Request) -> httpx.Response:
+        """The composite read, as the plan API answers it, from the routes of its parts:
+        one part refused refuses the whole read, a plan that is not there is null."""
+        base = request.url.path.removesuffix("/overview")
+        parts = request.url.params.get("include", "").split(",")
+        body: dict[str, Any] = dict.fromkeys(OVERVIEW_PARTS)
+        body |= {"person": {"id": base.rsplit("/", 1)[-1], "name": "?"}, "parts": parts}
+        for part in parts:
+            one = httpx.Request("GET", request.url.copy_with(path=f"{base}/{part}", query=b""))
+            one.headers.update(request.headers)
+            answer = self._answer(one)
+            if part == "plan" and answer.status_code == 404:
+                continue
+            if answer.status_code != 200:
+                return answer
+            found = answer.json()
+            body[part] = found if part in ("plan", "contacts") else found["items"]
+        return httpx.Response(200, json=body)
 
     def sent_json(self, index: int = -1) -> Any:
         return json.loads(self.requests[index].content)

@@ -1,0 +1,46 @@
+"""The composite read: everything one page shows in one plan-API call, logged once.
+
+`GET /v1/persons/{person_id}/overview?include=plan,cases,...` answers each part as its own
+read would (the plan, the cases, the upcoming appointments, the contacts, the consents,
+what questionnaires are due); a part not asked for is None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, get_args
+
+from portal.clients.appointments import Appointment
+from portal.clients.base import APIModel, PlanAPIClient
+from portal.clients.consents import Consent
+from portal.clients.contacts import Contact, ContactList
+from portal.clients.plan import Case, PersonRef, Plan
+from portal.clients.questionnaires import DueQuestionnaire
+
+Part = Literal["plan", "cases", "appointments", "contacts", "consents", "questionnaires"]
+PARTS: tuple[Part, ...] = get_args(Part)
+# What the plan API requires of the caller's basis for each part.
+SCOPES: dict[Part, str] = {part: f"{part}:read" for part in PARTS}
+
+
+class Overview(APIModel):
+    person: PersonRef
+    parts: list[str]
+    plan: Plan | None = None
+    cases: list[Case] | None = None
+    appointments: list[Appointment] | None = None  # upcoming only, soonest first
+    contacts: ContactList | None = None
+    consents: list[Consent] | None = None
+    questionnaires: list[DueQuestionnaire] | None = None
+
+    @property
+    def contact_list(self) -> list[Contact] | None:
+        return None if self.contacts is None else self.contacts.ordered()
+
+
+class OverviewClient(PlanAPIClient):
+    def get_overview(self, person_id: str, include: Iterable[Part]) -> Overview:
+        """GET /v1/persons/{person_id}/overview?include=… (the parts in the contract's order)."""
+        wanted = set(include)
+        parts = ",".join(p for p in PARTS if p in wanted)
+        return self.get(f"/v1/persons/{person_id}/overview", Overview, params={"include": parts})
