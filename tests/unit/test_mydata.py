@@ -256,6 +256,7 @@ def test_power_of_attorney_outside_scope_gets_a_clear_page(
     soup = pages.get("/min-plan")
     menu = [a["href"] for a in soup.select(".portal-nav__bar a")]
     assert "/min-plan" in menu and "/aftaler" in menu and "/kontakt" not in menu
-    assert {r.url.path for r in fake_planapi.requests} == {"/v1/persons/p-mette/plan"}
+    [read] = fake_planapi.requests  # one composite read, of the plan only
+    assert (read.url.path, read.url.params["include"]) == ("/v1/persons/p-mette/overview", "plan")
     pages.get("/overblik")
-    assert "/v1/persons/p-mette/contacts" not in {r.url.path for r in fake_planapi.requests}
+    assert fake_planapi.requests[-1].url.params["include"] == "plan,appointments"
