@@ -5,7 +5,7 @@ Chromium (Playwright), then (1) opens the overview with an empty cache and (2) n
 the plan page with the cache now warm. Counts every response's bytes on the wire (Chrome's
 encodedDataLength: compressed body plus headers) by type, the number of requests, and how
 many came from the cache; fails if any request goes to another host.
-Budgets: first visit ≤ 150 KB, warm navigation ≤ 20 KB.
+Budgets: first visit ≤ 120 KB, warm navigation ≤ 10 KB.
 
     scripts/prod.sh &                       # in another terminal
     .venv/bin/python bench/page_weight.py   # --help for options
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-BUDGETS_KB = {"first visit": 150.0, "warm navigation": 20.0}
+BUDGETS_KB = {"first visit": 120.0, "warm navigation": 10.0}
 KINDS = {
     "Document": "HTML",
     "Stylesheet": "CSS",
