@@ -55,5 +55,5 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/html":
             # Pages hold personal data: never store them in shared or back/forward caches.
             headers.setdefault("Cache-Control", "no-store")
-            headers.add("Vary", "HX-Request")
+            response.vary.add("HX-Request")
         return response
