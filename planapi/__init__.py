@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         access_log,
         composite,
         consents,
+        events,
         messages,
         persons,
         plan,
@@ -71,5 +72,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(access_log.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(composite.bp)
+    app.register_blueprint(events.bp)
     cli.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""`flask --app planapi load-demo` and `flask --app planapi expire-consents`."""
+"""`flask --app planapi load-demo`, `expire-consents`, `daily` and `demo-event`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from planapi import clock
+from planapi.demo.events import MAKERS
 from planapi.extensions import db
 
 
@@ -30,3 +31,21 @@ def init_app(app: Flask) -> None:
         from planapi.views.consents import expire_due
 
         click.echo(f"{expire_due()} consent(s) expired")
+
+    @app.cli.command("daily")
+    def daily() -> None:
+        """Record what became due today in the change feed (run each morning)."""
+        from planapi.daily import record_due
+
+        click.echo(f"{record_due(clock.today())} event(s) recorded")
+
+    @app.cli.command("demo-event")
+    @click.argument("kind", type=click.Choice(sorted(MAKERS)))
+    @click.argument("person_id")
+    @click.option("--days", default=1, help="How far to move, or how many days ahead.")
+    def demo_event(kind: str, person_id: str, days: int) -> None:
+        """Make one change a case system would make and record its event (demo, tests)."""
+        from planapi.demo.events import make
+
+        event = make(kind, person_id, days)
+        click.echo(f"{event.type} {event.id} cursor {event.seq} for {person_id}")

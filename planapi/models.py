@@ -490,3 +490,17 @@ class Letter(db.Model):  # type: ignore[name-defined]
     complaint_weeks: Mapped[int | None] = mapped_column(Integer)
     complaint_how: Mapped[str | None] = mapped_column(Text)
     complaint_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+class Event(db.Model):  # type: ignore[name-defined]
+    """One entry of the change feed (`GET /v1/events`), written by `planapi.events.record` in
+    the transaction of the change it describes. `seq` is the cursor: AUTOINCREMENT on SQLite
+    (a sequence on PostgreSQL), so a demo reload never hands out a number twice."""
+
+    __tablename__ = "events"
+    __table_args__ = {"sqlite_autoincrement": True}
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(40))
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    resource: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

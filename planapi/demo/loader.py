@@ -31,6 +31,7 @@ from planapi.models import (
     ConsentText,
     Contact,
     Conversation,
+    Event,
     Intervention,
     Letter,
     Message,
@@ -1640,4 +1641,37 @@ def load(session: Session, today: date) -> None:
     session.flush()
     messages(w)
     log(w, "p-freja", -1, 12, ("p-freja", "Freja Dam", "citizen"), "read", "plan", "self")
+    feed(w)
     session.commit()
+
+
+def feed(w: World) -> None:
+    """Some of the changes above as they would have come through the change feed."""
+    session = w.s
+    session.flush()
+    mette_consent = session.get(Consent, "c-mette")
+    rows = [
+        ("appointment.moved", "p-mette", "appointments/ap-mette-2", -1,
+         {"start_at": w.at(12, 13).isoformat(), "previous_start": w.at(8, 13).isoformat()}),
+        ("information.requested", "p-emma", "cases/case-emma-efterskole", -20,
+         {"document_id": "doc-emma-3", "due_on": w.day(14).isoformat()}),
+        ("consent.withdrawn", "p-karim", "consents/c-karim", -10,
+         {"departments": ["social", "health", "employment"], "whole": True}),
+    ]  # fmt: skip
+    if mette_consent is not None:
+        rows.append(
+            ("consent.expiring", "p-mette", "consents/c-mette", -2,
+             {"expires_at": mette_consent.expires_at.astimezone(TZ).isoformat(),
+              "departments": [s.department for s in mette_consent.scopes]})
+        )  # fmt: skip
+    for type_, person_id, resource, day, data in rows:
+        w.add(
+            Event(
+                id=w.next_id("ev"),
+                type=type_,
+                person_id=person_id,
+                resource=resource,
+                at=w.at(day, 9),
+                data=data,
+            )
+        )

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from planapi import clock, serialize
+from planapi import clock, events, serialize
 from planapi.access import ID_RE, Caller, actor_name, authorize, log_access
 from planapi.extensions import db
 from planapi.idempotency import key_from_headers, run_once
@@ -66,6 +66,8 @@ def record_expiry(consents: Sequence[Consent], moment: datetime) -> int:
             continue
         if any(e.kind == "expired" and e.at == consent.expires_at for e in consent.events):
             continue
+        departments = [s.department for s in consent.scopes if s.withdrawn_at is None]
+        _feed(consent, "expired", departments, consent.expires_at)
         consent.events.append(
             ConsentEvent(
                 id=new_id("ce"),
@@ -74,7 +76,7 @@ def record_expiry(consents: Sequence[Consent], moment: datetime) -> int:
                 actor_id="system",
                 actor_name="System",
                 actor_kind="system",
-                departments=[s.department for s in consent.scopes if s.withdrawn_at is None],
+                departments=departments,
                 text_version=consent.text_version,
             )
         )
@@ -91,7 +93,31 @@ def record_expiry(consents: Sequence[Consent], moment: datetime) -> int:
     return count
 
 
+FEED_TYPE = {
+    "granted": "consent.granted",
+    "renewed": "consent.renewed",
+    "withdrawn": "consent.withdrawn",
+    "department_withdrawn": "consent.withdrawn",
+    "expired": "consent.expired",
+}
+
+
+def _feed(consent: Consent, kind: str, departments: Sequence[str], at: datetime) -> None:
+    events.record(
+        FEED_TYPE[kind],
+        consent.person_id,
+        f"consents/{consent.id}",
+        {
+            "expires_at": consent.expires_at,
+            "departments": list(departments),
+            "whole": kind != "department_withdrawn",
+        },
+        at=at,
+    )
+
+
 def _event(consent: Consent, caller: Caller, kind: str, departments: Sequence[str]) -> None:
+    _feed(consent, kind, departments, clock.now())
     consent.events.append(
         ConsentEvent(
             id=new_id("ce"),

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from planapi import clock, serialize
+from planapi import clock, events, serialize
 from planapi.access import ID_RE, actor_name, authorize, log_access
 from planapi.extensions import db
 from planapi.idempotency import key_from_headers, run_once
@@ -167,6 +167,7 @@ def submit(person_id: str, instrument_id: str) -> ResponseReturnValue:
         row.person = person
         db.session.add(row)
         log_access(person.id, caller, action="change", resource=f"questionnaires/{instrument_id}")
+        events.record("questionnaire.answered", person.id, f"questionnaires/{instrument_id}")
         db.session.flush()
         return serialize.response(row), 201
 

@@ -21,7 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
 
 from auth.access import access
@@ -122,7 +122,18 @@ def _event(appointment: Appointment, host: str) -> Event:
         event.add("status", "CANCELLED")
     else:
         event.add("status", "CONFIRMED")
+        event.add_component(_reminder())
     return event
+
+
+def _reminder() -> Alarm:
+    """A reminder the day before (RFC 5545 VALARM), with no more words than a lock screen
+    may show: the title, not the purpose."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -timedelta(days=1))
+    alarm.add("description", _("Reminder: appointment tomorrow"))
+    return alarm
 
 
 def _calendar(appointments: list[Appointment], name: str) -> bytes:

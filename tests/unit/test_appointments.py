@@ -98,6 +98,10 @@ def test_ics_download_has_copenhagen_time(fake_planapi: FakePlanAPI, client: Fla
     assert "Rådhuspladsen 1" in str(event["location"])
     assert str(event["summary"]) == "Opfølgning på planen"
     assert "BEGIN:VTIMEZONE" in response.get_data(as_text=True)
+    (alarm,) = event.walk("VALARM")
+    assert alarm.decoded("trigger") == -timedelta(days=1)
+    assert str(alarm["action"]) == "DISPLAY"
+    assert "Rådhuspladsen" not in str(alarm["description"])
 
 
 def test_unknown_appointment_is_404(fake_planapi: FakePlanAPI, client: FlaskClient) -> None:
@@ -292,6 +296,8 @@ def test_calendar_feed_is_secret_hashed_and_revocable(
     assert response.status_code == 200
     events = Calendar.from_ical(response.data).walk("VEVENT")
     assert len(events) == 3
+    alarms = [e.walk("VALARM") for e in events if str(e["status"]) == "CONFIRMED"]
+    assert alarms and all(a[0].decoded("trigger") == -timedelta(days=1) for a in alarms)
     assert fake_planapi.requests[-1].headers["X-Basis"] == "self"
 
     client.post("/aftaler/kalender/stop", data={"csrf_token": token_field["value"]})
