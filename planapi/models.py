@@ -490,6 +490,8 @@ class Letter(db.Model):  # type: ignore[name-defined]
     complaint_weeks: Mapped[int | None] = mapped_column(Integer)
     complaint_how: Mapped[str | None] = mapped_column(Text)
     complaint_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.id"))
+
+
 class Event(db.Model):  # type: ignore[name-defined]
     """One entry of the change feed (`GET /v1/events`), written by `planapi.events.record` in
     the transaction of the change it describes. `seq` is the cursor: AUTOINCREMENT on SQLite
