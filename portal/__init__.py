@@ -16,6 +16,7 @@ from portal import (
     compression,
     errors,
     i18n,
+    notices,
     outbox,
     production,
     ratelimits,
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     errors.init_app(app)
     auth_guards.init_app(app, login_manager=login_manager, directory=PlanAPIDirectory())
     outbox.init_app(app)
+    notices.init_app(app)
     staticfiles.init_app(app)
     _configure_jinja(app)
     _register_blueprints(app)
@@ -140,6 +142,7 @@ def _covered(endpoint: str) -> bool:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.notices import views as notices_views
     from portal.views import (
         about,
         appointments,
@@ -157,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (
+        notices_views,
         health,
         about,
         overview,

@@ -23,6 +23,9 @@ class Config:
     SECRET_KEY = _env("PORTAL_SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _env("PORTAL_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'portal.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    if SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+        # Demo processes (portal, outbox, notice workers) share one file: wait for a lock.
+        SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"timeout": 30}
 
     # Server-side sessions (Flask-Session): files shared by the workers on one machine for the
     # demo and development, Redis in production (any number of workers and machines).

@@ -89,6 +89,11 @@ class Stack:
     workers: int | None = 2  # None: gunicorn.conf.py decides from the CPU count
     production: bool = False
     outbox_interval: float = 1.0  # seconds between the outbox deliverer's rounds
+    # The notice worker (huey consumer) and the stand-ins for SMTP, SMS gateway and Digital
+    # Post; ports 0 pick free ones.
+    notices: bool = True
+    notices_port: int = 0
+    smtp_port: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)
     servers: dict[str, Server] = field(default_factory=dict)
 
@@ -103,6 +108,19 @@ class Stack:
     @property
     def simulator_url(self) -> str:
         return f"http://127.0.0.1:{self.simulator_port}"
+
+    @property
+    def notices_url(self) -> str:
+        """The stand-ins' page listing every e-mail, SMS and Digital Post letter sent."""
+        return f"http://127.0.0.1:{self.notices_port}"
+
+    @property
+    def notices_dir(self) -> Path:
+        return self.var / "notices"
+
+    def __post_init__(self) -> None:
+        self.notices_port = self.notices_port or free_port()
+        self.smtp_port = self.smtp_port or free_port()
 
     def env(self) -> dict[str, str]:
         env = {
@@ -123,10 +141,19 @@ class Stack:
             "WORKFORCE_CLIENT_ID": "mit-overblik-medarbejder",
             "WORKFORCE_CLIENT_SECRET": "dev-workforce-secret",
             "OIDC_CLAIM_PRESET": "nemlogin",
+            "PORTAL_PUBLIC_URL": self.portal_url,
+            "PORTAL_SMTP_PORT": str(self.smtp_port),
+            "PORTAL_SMS_URL": f"{self.notices_url}/sms",
+            "PORTAL_DIGITAL_POST_SPOOL": str(self.notices_dir / "digital-post"),
+            "PORTAL_NOTICES_QUEUE_URL": f"sqlite:///{self.var / 'notices-queue.db'}",
+            "PORTAL_NOTICES_TICK_SECONDS": "2",
         }
         if self.production:
             env["PORTAL_ENV"] = "production"
             env["PORTAL_STATIC_BUILD_DIR"] = str(self.var / "static")
+            if os.environ.get("PORTAL_REDIS_URL"):  # the notice queue on Redis, like sessions
+                env["PORTAL_NOTICES_QUEUE_URL"] = os.environ["PORTAL_REDIS_URL"]
+                env["PORTAL_NOTICES_TICK_SECONDS"] = "60"
         env.update(self.extra_env)
         return env
 
@@ -184,11 +211,31 @@ class Stack:
                 logs / "outbox.log",
             ),
         }
+        if self.notices:
+            self.servers["standins"] = Server(
+                "demo mail catcher and SMS gateway",
+                [
+                    *(str(BIN / "python"), "-m", "portal.notices.standins"),
+                    *("--dir", str(self.notices_dir), "--smtp-port", str(self.smtp_port)),
+                    *("--http-port", str(self.notices_port)),
+                ],
+                env,
+                f"{self.notices_url}/sms.json",
+                logs / "standins.log",
+            )
+            # Follows the plan API's change feed and sends notices (portal/notices/jobs.py).
+            self.servers["notices"] = Server(
+                "notice worker",
+                [str(BIN / "flask"), "--app", "portal", "notices", "worker"],
+                env,
+                None,
+                logs / "notices.log",
+            )
 
     def prepare(self) -> None:
         """Fresh databases with demo data, compiled catalogs (and static build in production)."""
         self.var.mkdir(parents=True, exist_ok=True)
-        for name in ("planapi.db", "portal.db"):
+        for name in ("planapi.db", "portal.db", "notices-queue.db"):
             (self.var / name).unlink(missing_ok=True)
         env = self.env()
         flask = str(BIN / "flask")
@@ -281,7 +328,11 @@ def main() -> None:
         "--production", action="store_true", help="production config (see scripts/prod.sh)"
     )
     args = parser.parse_args()
-    stack = production_stack() if args.production else Stack(var=ROOT / "var" / "demo")
+    stack = (
+        production_stack()
+        if args.production
+        else Stack(var=ROOT / "var" / "demo", notices_port=5003, smtp_port=5025)
+    )
     stack.prepare()
     try:
         stack.start()
@@ -291,6 +342,8 @@ def main() -> None:
     print(f"\nMit Overblik is running: {stack.portal_url}")
     print(f"  plan API:        {stack.planapi_url}/openapi.json")
     print(f"  MitID simulator: {stack.simulator_url}/mitid/.well-known/openid-configuration")
+    print(f"  Notices sent (e-mail, SMS, Digital Post): {stack.notices_url}/")
+    print(f"    files: {stack.notices_dir}/mail/*.eml, sms/*.json, digital-post/*.xml (MeMo)")
     print(DEMO_LOGINS)
     print("Press Ctrl+C to stop.")
 

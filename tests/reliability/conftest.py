@@ -48,6 +48,7 @@ class ReliabilityStack(Stack):
     """The demo stack (with its outbox deliverer) on any database profile, maybe behind a proxy."""
 
     outbox_interval: float = 0.5
+    notices: bool = False  # the notice worker is tested in test_notice_workers.py
     plan_db_url: str = ""
     portal_db_url: str = ""
     redis_url: str = ""

@@ -1,0 +1,259 @@
+""" "Beskeder til dig" (the citizen's notice settings) and the caseworker's advisering list.
+
+The settings are the acting person's: a parent with custody chooses for the child, a
+caseworker's preview shows them read-only, a power of attorney sees them read-only too
+(notices about the person reach the holder through the holder's own settings).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from auth.access import access
+from auth.session import ActingAs, auth_data
+from portal.clients.base import Caller
+from portal.clients.persons import PersonsClient
+from portal.extensions import db
+from portal.i18n import TZ
+from portal.notices import settings as notice_settings
+from portal.notices.channels import ChannelError
+from portal.notices.models import AdviseringSeen, NoticeEvent
+from portal.notices.texts import GROUPS, UnsafeText
+
+bp = Blueprint("notices", __name__)
+
+ADVISERING_TYPES = ("consent.withdrawn", "consent.expiring", "consent.expired")
+
+
+def _acting() -> ActingAs:
+    acting: ActingAs | None = g.get("acting")
+    if acting is None:
+        abort(403)
+    return acting
+
+
+def _may_change(acting: ActingAs) -> bool:
+    return not acting.read_only and acting.basis in ("self", "custody")
+
+
+def _page(errors: dict[str, str], form: dict[str, str], status: int = 200) -> ResponseReturnValue:
+    acting = _acting()
+    saved = notice_settings.get(acting.subject_id)
+    return (
+        render_template(
+            "pages/notices/settings.html",
+            saved=saved,
+            groups=GROUPS,
+            muted=set(saved.muted or []) if saved else set(),
+            may_change=_may_change(acting),
+            history=notice_settings.history(acting.subject_id),
+            errors=errors,
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.get("/beskeder-til-dig")
+@access("citizen")
+def settings() -> ResponseReturnValue:
+    return _page({}, {})
+
+
+@bp.post("/beskeder-til-dig")
+@access("citizen_write")
+def save() -> ResponseReturnValue:
+    acting = _acting()
+    if not _may_change(acting):
+        abort(403)
+    form = {k: request.form.get(k, "").strip() for k in ("email", "mobile", "language")}
+    language = form["language"] if form["language"] in ("da", "en") else "da"
+    wanted = {g_ for g_ in request.form.getlist("kinds") if g_ in GROUPS}
+    if request.form.get("remove") in ("email", "mobile"):
+        notice_settings.remove(acting, request.form["remove"])
+        flash(_("Removed."), "success")
+        return redirect(url_for("notices.settings"))
+    errors: dict[str, str] = {}
+    email = form["email"]
+    mobile = notice_settings.normalise_mobile(form["mobile"]) if form["mobile"] else None
+    if email and not notice_settings.EMAIL_RE.match(email):
+        errors["email"] = _("Write an e-mail address like name@example.dk")
+    if form["mobile"] and mobile is None:
+        errors["mobile"] = _("Write a Danish mobile number with 8 digits")
+    if errors:
+        return _page(errors, form, 400)
+    if "kinds_shown" in request.form or "language" in request.form:
+        notice_settings.save_choices(acting, language, wanted)
+    saved = notice_settings.get(acting.subject_id)
+    to_confirm = []
+    if email and (saved is None or saved.email != email or not saved.email_confirmed_at):
+        to_confirm.append(("email", email))
+    if mobile and (saved is None or saved.mobile != mobile or not saved.mobile_confirmed_at):
+        to_confirm.append(("mobile", mobile))
+    for field, address in to_confirm:
+        message = notice_settings.start_confirmation(acting, field, address, language)
+        channel = current_app.extensions["notice_channels"][notice_settings.CHANNEL_OF[field]]
+        try:
+            channel.send(message)
+        except (ChannelError, UnsafeText):
+            errors[field] = _("We could not send a code just now. Try again in a little while.")
+            return _page(errors, form, 503)
+    if to_confirm:
+        return redirect(url_for("notices.confirm", field=to_confirm[0][0]))
+    flash(_("Your choices are saved."), "success")
+    return redirect(url_for("notices.settings"))
+
+
+@bp.route("/beskeder-til-dig/bekraeft/<string:field>", methods=["GET", "POST"])
+@access("citizen_write")
+def confirm(field: str) -> ResponseReturnValue:
+    acting = _acting()
+    if field not in notice_settings.CHANNEL_OF:
+        abort(404)
+    if not _may_change(acting):
+        abort(403)
+    pending = notice_settings.pending_code(acting.subject_id, field)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        outcome = notice_settings.confirm(acting, field, request.form.get("code", ""))
+        if outcome == "ok":
+            flash(
+                _("Your e-mail address is confirmed.")
+                if field == "email"
+                else _("Your mobile number is confirmed."),
+                "success",
+            )
+            other = "mobile" if field == "email" else "email"
+            if notice_settings.pending_code(acting.subject_id, other) is not None:
+                return redirect(url_for("notices.confirm", field=other))
+            return redirect(url_for("notices.settings"))
+        error = {
+            "wrong": _("The code is not right. Check it and try again."),
+            "expired": _("The code no longer works. Ask for a new one."),
+            "none": _("There is no code waiting. Ask for a new one."),
+        }[outcome]
+        status = 400
+        pending = notice_settings.pending_code(acting.subject_id, field)
+    return (
+        render_template("pages/notices/confirm.html", field=field, pending=pending, error=error),
+        status,
+    )
+
+
+# -- the caseworker's advisering -------------------------------------------------------
+
+
+def _caseworker_id() -> str:
+    data = auth_data()
+    assert data is not None  # behind @access("caseworker")
+    return str(data["actor_id"])
+
+
+def _advisering(caseworker_id: str) -> list[dict[str, Any]]:
+    caller = Caller(actor_id=caseworker_id, actor_role="caseworker", basis="caseworker_preview")
+    caseload = PersonsClient(caller=caller).get_caseload(caseworker_id)
+    names = {entry.person.id: entry.person.name for entry in caseload.items}
+    if not names:
+        return []
+    rows = db.session.scalars(
+        select(NoticeEvent)
+        .where(NoticeEvent.type.in_(ADVISERING_TYPES), NoticeEvent.person_id.in_(list(names)))
+        .order_by(NoticeEvent.seq.desc())
+        .limit(200)
+    ).all()
+    seen = set(
+        db.session.scalars(
+            select(AdviseringSeen.event_id).where(AdviseringSeen.caseworker_id == caseworker_id)
+        )
+    )
+    return [
+        {
+            "id": row.event_id,
+            "type": row.type,
+            "name": names[row.person_id],
+            "at": row.at,
+            "expires_at": _day(row.data.get("expires_at")),
+            "departments": row.data.get("departments") or [],
+            "seen": row.event_id in seen,
+        }
+        for row in rows
+    ]
+
+
+def _day(raw: object) -> date | None:
+    try:
+        return datetime.fromisoformat(str(raw)).astimezone(TZ).date() if raw else None
+    except ValueError:
+        return None
+
+
+ADVISERING_LABELS = {
+    "consent.withdrawn": _l("Consent withdrawn"),
+    "consent.expiring": _l("Consent runs out soon"),
+    "consent.expired": _l("Consent has run out"),
+}
+CHANGE_LABELS = {
+    "language": _l("Language changed"),
+    "kinds": _l("Kinds of notice changed"),
+    "email_code_sent": _l("Code sent to a new e-mail address"),
+    "mobile_code_sent": _l("Code sent to a new mobile number"),
+    "email_confirmed": _l("E-mail address confirmed"),
+    "mobile_confirmed": _l("Mobile number confirmed"),
+    "email_removed": _l("E-mails stopped"),
+    "mobile_removed": _l("Text messages stopped"),
+}
+
+
+@bp.app_template_global()
+def advisering_label(kind: str) -> str:
+    return str(ADVISERING_LABELS.get(kind, kind))
+
+
+@bp.app_template_global()
+def change_label(what: str) -> str:
+    return str(CHANGE_LABELS.get(what, what))
+
+
+@bp.get("/medarbejder/advisering")
+@access("caseworker")
+def advisering() -> ResponseReturnValue:
+    items = _advisering(_caseworker_id())
+    return render_template(
+        "pages/notices/advisering.html",
+        unseen=[i for i in items if not i["seen"]],
+        seen=[i for i in items if i["seen"]],
+    )
+
+
+@bp.post("/medarbejder/advisering/<string:event_id>/set")
+@access("caseworker")
+def advisering_seen(event_id: str) -> ResponseReturnValue:
+    caseworker_id = _caseworker_id()
+    if event_id not in {i["id"] for i in _advisering(caseworker_id)}:
+        abort(404)
+    if db.session.get(AdviseringSeen, (caseworker_id, event_id)) is None:
+        db.session.add(
+            AdviseringSeen(
+                caseworker_id=caseworker_id, event_id=event_id, seen_at=datetime.now(UTC)
+            )
+        )
+        db.session.commit()
+    return redirect(url_for("notices.advisering"))

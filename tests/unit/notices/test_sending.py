@@ -1,0 +1,185 @@
+"""Notices end to end inside one process: the real plan API's feed, the portal's notifier,
+a real SMTP server (aiosmtpd), the demo SMS gateway and the Digital Post spool."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.notices import texts
+from portal.notices.channels import MEMO_NS
+from portal.notices.models import Notice, NoticeSettings
+from tests.unit.notices.conftest import Gateway, Mailbox, at, tick
+from tests.unit.planapi.conftest import TODAY, PlanAPI, citizen, ok, who5
+
+NOON = datetime(TODAY.year, TODAY.month, TODAY.day, 11, 0, tzinfo=UTC)  # 12:00 in Copenhagen
+METTE_SECRETS = ("Mette", "090685", "0906852990", "Rehabiliteringsteamet", "Sundhedscentret")
+
+
+def choose(app: Flask, person_id: str, *, language: str = "da", muted: list[str] | None = None):
+    with app.app_context():
+        db.session.merge(
+            NoticeSettings(
+                person_id=person_id,
+                email=f"{person_id}@example.dk",
+                email_confirmed_at=NOON,
+                mobile="+4520304050",
+                mobile_confirmed_at=NOON,
+                language=language,
+                muted=muted or [],
+            )
+        )
+        db.session.commit()
+
+
+def demo_event(api_app: Flask, *args: str) -> None:
+    result = api_app.test_cli_runner().invoke(args=["demo-event", *args])
+    assert result.exit_code == 0, result.output
+
+
+def settle(app: Flask, mailbox: Mailbox, gateway: Gateway) -> None:
+    """Send what the demo data's events give, then start counting from nothing."""
+    tick(app)
+    mailbox.messages.clear()
+    gateway.clear()
+
+
+def assert_harmless(text: str) -> None:
+    assert texts.unsafe_words(text) == []
+    for secret in METTE_SECRETS:
+        assert secret not in text
+
+
+def test_an_appointment_moved_gives_one_email_and_one_sms_in_her_language(
+    notices_app: Flask, api_app: Flask, mailbox: Mailbox, sms_gateway: Gateway, tmp_path: Path
+) -> None:
+    at(notices_app, NOON)
+    choose(notices_app, "p-mette", language="en")
+    settle(notices_app, mailbox, sms_gateway)
+    demo_event(api_app, "appointment-moved", "p-mette", "--days", "2")
+    outcomes = tick(notices_app)
+    # Mette by e-mail, SMS and Digital Post; Bent (power of attorney for her appointments)
+    # by Digital Post, as he has chosen nothing else.
+    assert outcomes.count("sent") == 4
+
+    (mail,) = mailbox.messages
+    assert mail["To"] == "p-mette@example.dk" and mail["Content-Language"] == "en"
+    assert mail["Subject"] == "News from Mit Overblik"
+    plain = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    html = mail.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "One of your appointments has moved" in plain
+    assert "https://mit-overblik.example/aftaler" in plain and 'lang="en"' in html
+    (sms,) = sms_gateway.messages()
+    assert sms["to"] == "+4520304050" and sms["text"].startswith("One of your appointments")
+    for text in (plain, html, sms["text"], str(mail["Subject"])):
+        assert_harmless(text)
+
+    ns = {"memo": MEMO_NS}
+    memos = [
+        ET.fromstring(p.read_bytes())  # noqa: S314 - our own files
+        for p in (tmp_path / "digital-post").glob("*.xml")
+    ]
+    header = "memo:MessageHeader/memo:Recipient/memo:"
+    told = {m.findtext(header + "recipientID", namespaces=ns) for m in memos}
+    assert {"0906852990", "1708522990"} <= told  # Mette and Bent
+    assert {m.findtext(header + "idType", namespaces=ns) for m in memos} == {"CPR"}
+    # A second round sends nothing again.
+    assert tick(notices_app) == []
+    assert len(mailbox.messages) == 1 and len(sms_gateway.messages()) == 1
+
+
+def test_a_notice_made_stale_by_a_later_move_is_not_sent(
+    notices_app: Flask, api_app: Flask, mailbox: Mailbox, sms_gateway: Gateway
+) -> None:
+    at(notices_app, NOON)
+    choose(notices_app, "p-mette")
+    settle(notices_app, mailbox, sms_gateway)
+    demo_event(api_app, "appointment-moved", "p-mette", "--days", "1")
+    demo_event(api_app, "appointment-moved", "p-mette", "--days", "1")
+    outcomes = tick(notices_app)
+    # The first move's e-mail, SMS and two letters (Mette, Bent) are stale; the second's go.
+    assert outcomes.count("stale") == 4 and outcomes.count("sent") == 4
+    assert len(mailbox.messages) == 1 and len(sms_gateway.messages()) == 1
+    assert mailbox.texts()[0].startswith("En af dine aftaler er flyttet. Log ind på https://")
+
+
+def test_questionnaire_second_reminder_only_if_unanswered(
+    notices_app: Flask, api_app: Flask, mailbox: Mailbox, sms_gateway: Gateway
+) -> None:
+    at(notices_app, NOON)
+    choose(notices_app, "p-mette")
+    choose(notices_app, "p-jonas")
+    settle(notices_app, mailbox, sms_gateway)
+    demo_event(api_app, "questionnaire-due", "p-mette")
+    demo_event(api_app, "questionnaire-due", "p-jonas")
+    tick(notices_app)
+    assert sorted(str(m["To"]) for m in mailbox.messages) == [
+        "p-jonas@example.dk",
+        "p-mette@example.dk",
+    ]
+    assert all("/saadan-gaar-det/who-5/besvar" in t for t in mailbox.texts())
+    mailbox.messages.clear()
+    ok(PlanAPI(api_app.test_client()).post(
+        "/v1/persons/p-mette/questionnaires/who-5/responses", who5(), citizen("p-mette")
+    ), 201)  # fmt: skip
+    at(notices_app, NOON + timedelta(days=3))
+    outcomes = tick(notices_app)
+    assert [str(m["To"]) for m in mailbox.messages] == ["p-jonas@example.dk"]
+    assert outcomes.count("stale") == 2  # Mette's e-mail and SMS
+
+
+def test_sms_waits_until_eight_in_the_morning(
+    notices_app: Flask, api_app: Flask, mailbox: Mailbox, sms_gateway: Gateway
+) -> None:
+    at(notices_app, NOON)
+    choose(notices_app, "p-mette")
+    settle(notices_app, mailbox, sms_gateway)
+    late = datetime(TODAY.year, TODAY.month, TODAY.day, 21, 30, tzinfo=UTC)  # 22:30 here
+    at(notices_app, late)
+    demo_event(api_app, "message-received", "p-mette")
+    tick(notices_app)
+    assert len(mailbox.messages) == 1 and sms_gateway.messages() == []
+    at(notices_app, late + timedelta(hours=9, minutes=29))  # 07:59
+    tick(notices_app)
+    assert sms_gateway.messages() == []
+    at(notices_app, late + timedelta(hours=9, minutes=31))  # 08:01
+    tick(notices_app)
+    assert len(sms_gateway.messages()) == 1 and len(mailbox.messages) == 1
+
+
+def test_opted_out_kinds_and_unconfirmed_addresses_get_nothing(
+    notices_app: Flask, api_app: Flask, mailbox: Mailbox, sms_gateway: Gateway
+) -> None:
+    at(notices_app, NOON)
+    choose(notices_app, "p-mette", muted=["messages"])
+    with notices_app.app_context():
+        db.session.merge(NoticeSettings(person_id="p-jonas", email="j@example.dk", muted=[]))
+        db.session.commit()
+    settle(notices_app, mailbox, sms_gateway)
+    demo_event(api_app, "message-received", "p-mette")
+    demo_event(api_app, "message-received", "p-jonas")
+    assert tick(notices_app) == []
+    assert mailbox.messages == [] and sms_gateway.messages() == []
+    with notices_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notice).where(
+            Notice.event_type == "message.received")) == 0  # fmt: skip
+
+
+def test_advisering_mail_to_the_coordinating_caseworker(
+    notices_app: Flask, api_app: Flask, mailbox: Mailbox, sms_gateway: Gateway
+) -> None:
+    at(notices_app, NOON)
+    settle(notices_app, mailbox, sms_gateway)
+    ok(PlanAPI(api_app.test_client()).post(
+        "/v1/persons/p-mette/consents/c-mette/withdrawals", {}, citizen("p-mette")
+    ), 201)  # fmt: skip
+    tick(notices_app)
+    (mail,) = mailbox.messages
+    assert mail["To"] == "lene.bach@nordby.example"
+    assert "/medarbejder/advisering" in mailbox.texts()[0]
+    assert_harmless(mailbox.texts()[0])
