@@ -27,8 +27,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from auth.access import access
-from auth.session import ActingAs, auth_data
-from portal.clients.base import Caller
+from auth.session import ActingAs, AuthSession
+from identity import Caller
 from portal.clients.persons import PersonsClient
 from portal.extensions import db
 from portal.i18n import TZ
@@ -162,13 +162,13 @@ def confirm(field: str) -> ResponseReturnValue:
 
 
 def _caseworker_id() -> str:
-    data = auth_data()
-    assert data is not None  # behind @access("caseworker")
-    return str(data["actor_id"])
+    current = AuthSession.load()
+    assert current is not None  # behind @access("caseworker")
+    return current.actor_id
 
 
 def _advisering(caseworker_id: str) -> list[dict[str, Any]]:
-    caller = Caller(actor_id=caseworker_id, actor_role="caseworker", basis="caseworker_preview")
+    caller = Caller.preview(caseworker_id)
     caseload = PersonsClient(caller=caller).get_caseload(caseworker_id)
     names = {entry.person.id: entry.person.name for entry in caseload.items}
     if not names:
