@@ -33,6 +33,9 @@ SUBMISSION_ENDPOINTS = (
     "messages.send",
     "messages.send_document",
     "inbox.answer",
+    "notices.save",
+    "notices.confirm",
+    "notices.advisering_seen",
 )
 
 
