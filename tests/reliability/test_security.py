@@ -20,6 +20,7 @@ from flask import Flask
 from portal import create_app
 from portal.devstack import log_in
 from tests.reliability.conftest import ReliabilityStack, csrf_token, new_stack, redis_url
+from tests.unit.test_production import SAFE
 
 LOGIN_LIMIT = 8
 SUBMISSION_LIMIT = 5
@@ -111,10 +112,12 @@ def test_every_page_has_a_csp_without_inline_script(stack: ReliabilityStack) -> 
 
 
 def test_cookies_are_secure_httponly_samesite_in_production() -> None:
+    # The safe production configuration (every unsafe setting stops the start), on Redis.
     app = create_app(
-        {"SECRET_KEY": "a-production-secret", "SESSION_REDIS_URL": redis_url()},
+        {**SAFE, "SESSION_REDIS_URL": redis_url(), "RATELIMIT_STORAGE_URI": redis_url()},
         env="production",
     )
+    app.config["TRUSTED_HOSTS"] = None  # the test client's host is localhost
     client = app.test_client()
     with client.session_transaction() as session:  # the production session interface
         session["oidc_pending"] = {}
