@@ -88,6 +88,13 @@ def test_caseworker_preview_is_read_only_logged_and_seen_by_the_citizen(
     expect(page.locator("h1")).to_have_text("Du kan ikke se denne borgers visning")
     expect(page.locator("main")).not_to_contain_text("Freja")
     axe_check(reload=False)
+    # Only an attempt to start (a POST) is logged for her; a link (GET) writes nothing.
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    assert token is not None
+    attempt = page.request.post(
+        "/medarbejder/borgere/p-freja", form={"csrf_token": token, "purpose": "Opfølgning"}
+    )
+    assert attempt.status == 403
     log_out(page)
 
     login_as(page, "Mette Lund Sørensen")
