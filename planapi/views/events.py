@@ -36,7 +36,8 @@ def list_events() -> ResponseReturnValue:
         errors.append({"field": "limit", "message": f"a whole number from 1 to {MAX_LIMIT}"})
     if errors:
         raise invalid(errors, status=400)
-    rows = events.page(int(after), int(limit))
+    # A cursor past the last possible event (PostgreSQL's integer is 32-bit) is the end.
+    rows = events.page(min(int(after), 2**31 - 1), int(limit))
     return jsonify(
         {
             "events": [events.serialize(e) for e in rows],
