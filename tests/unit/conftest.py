@@ -12,7 +12,7 @@ import html5lib
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from auth.session import SESSION_KEY, AuthSession, Option, Subject
@@ -117,25 +117,67 @@ def normalize(text: str) -> str:
 
 
 class PageChecker:
-    """Fetch a page, assert its status, and check what every page must get right."""
+    """Fetch a page, assert its status, and check what every page must get right.
+
+    Pages are named by endpoint, with the view's arguments; arguments for the test client
+    take a leading underscore:
+
+        pages.get("consent.index", _expected_status=200)
+        pages.get("consent.renew", consent_id="c-1", _expected_status=403)
+        pages.post("appointments.move", {"reason": "..."}, appointment_id="ap-1")
+
+    A literal path ("/samtykke") still works, with the client's arguments as they are.
+    """
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def get(self, url: str, status: int = 200, **kwargs: Any) -> BeautifulSoup:
-        response = self.client.get(url, **kwargs)
-        assert response.status_code == status, (url, response.status_code, response.location)
+    def url(self, target: str, **values: Any) -> str:
+        """The URL of an endpoint with its arguments (a path is returned as it is)."""
+        if target.startswith("/"):
+            return target
+        with self.client.application.test_request_context():
+            return url_for(target, **values)
+
+    def _open(self, target: str, kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if target.startswith("/"):
+            return target, kwargs
+        values = {k: v for k, v in kwargs.items() if not k.startswith("_")}
+        options = {k[1:]: v for k, v in kwargs.items() if k.startswith("_")}
+        return self.url(target, **values), options
+
+    def get(
+        self,
+        target: str,
+        status: int = 200,
+        *,
+        _expected_status: int | None = None,
+        **kwargs: Any,
+    ) -> BeautifulSoup:
+        expected = status if _expected_status is None else _expected_status
+        url, options = self._open(target, kwargs)
+        response = self.client.get(url, **options)
+        assert response.status_code == expected, (url, response.status_code, response.location)
         return self.check(response.get_data(as_text=True))
 
     def post(
-        self, url: str, data: dict[str, Any], status: int = 200, **kwargs: Any
+        self,
+        target: str,
+        data: dict[str, Any],
+        status: int = 200,
+        *,
+        _expected_status: int | None = None,
+        **kwargs: Any,
     ) -> BeautifulSoup:
-        response = self.client.post(url, data=data, **kwargs)
-        assert response.status_code == status, (url, response.status_code, response.location)
+        expected = status if _expected_status is None else _expected_status
+        url, options = self._open(target, kwargs)
+        response = self.client.post(url, data=data, **options)
+        assert response.status_code == expected, (url, response.status_code, response.location)
         return self.check(response.get_data(as_text=True))
 
-    def redirect(self, url: str, method: str = "GET", **kwargs: Any) -> str:
-        response = self.client.open(url, method=method, **kwargs)
+    def redirect(self, target: str, method: str = "GET", **kwargs: Any) -> str:
+        url, options = self._open(target, kwargs)
+        response = self.client.open(url, method=method, **options)
         assert response.status_code in (302, 303), (url, response.status_code)
         return str(response.location)
 

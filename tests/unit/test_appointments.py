@@ -17,10 +17,11 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import CalendarFeed, OutboxMessage
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, assert_refused, normalize
 from tests.unit.error_focus import assert_error_focus
 
-BASE = "/v1/persons/p-mette/appointments"
+BASE = paths.appointments("p-mette")
 # What the appointments served below show; none of it may be on a refusal page.
 APPOINTMENT_DATA = ("Møde med bostøtten", "Første samtale")
 
@@ -190,9 +191,9 @@ def test_a_form_key_from_another_citizens_form_cannot_hide_their_request(
     form_key = "0123456789abcdef0123456789abcdef"
     data = {"reason": "Syg", "date_1": tomorrow_plus(5), "part_1": "day", "form_key": form_key}
     data["idempotency_key"] = form_key  # the field the key was once taken from, as is
-    jonas_path = "/v1/persons/p-jonas/appointments/ap-1/change-requests"
+    jonas_path = paths.change_requests("p-jonas", "ap-1")
     fake_planapi.on("POST", jonas_path, status=201, json=change_request)
-    fake_planapi.on("GET", "/v1/persons/p-jonas/appointments/ap-1", json=b.appointment())
+    fake_planapi.on("GET", paths.appointment("p-jonas", "ap-1"), json=b.appointment())
     SignIn(client)("p-jonas", "Jonas Holm Nielsen", age=24)
     data["csrf_token"] = pages.csrf_token("/aftaler/ap-1/flyt")
     assert client.post("/aftaler/ap-1/flyt/send", data=data).status_code == 303

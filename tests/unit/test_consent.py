@@ -21,11 +21,12 @@ from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.views.consent import expiring_consents
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, assert_refused, normalize
 from tests.unit.error_focus import assert_error_focus
 
 PERSON = "p-mette"
-BASE = f"/v1/persons/{PERSON}"
+BASE = paths.person(PERSON)
 NOW = datetime.now(UTC)
 # What the consents built below show; none of it may be on a refusal page.
 CONSENT_DATA = ("At lave og følge én samlet plan.", "Oplysninger om employment")
@@ -114,13 +115,12 @@ def routes(
     person: str = PERSON,
     plan_departments: list[str] | None = None,
 ) -> None:
-    base = f"/v1/persons/{person}"
-    fake.on("GET", f"{base}/consents", json={"items": consents})
+    fake.on("GET", paths.consents(person), json={"items": consents})
     for c in consents:
-        fake.on("GET", f"{base}/consents/{c['id']}", json=c)
-    fake.on("GET", "/v1/consent-texts/current", json=text())
-    fake.on("GET", "/v1/consent-texts/2025-1", json=text())
-    fake.on("GET", f"{base}/plan", json=plan(plan_departments or ["employment", "social"]))
+        fake.on("GET", paths.consent(person, c["id"]), json=c)
+    fake.on("GET", paths.consent_text(), json=text())
+    fake.on("GET", paths.consent_text("2025-1"), json=text())
+    fake.on("GET", paths.plan(person), json=plan(plan_departments or ["employment", "social"]))
 
 
 def respond_with(body: dict[str, Any], status: int = 201) -> Any:
@@ -200,28 +200,28 @@ def test_page_shows_consent_in_plain_words_with_history(
 
 
 def test_page_plan_api_refuses_read_is_403(
-    client: FlaskClient, fake_planapi: FakePlanAPI, sign_in: SignIn
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: SignIn
 ) -> None:
     sign_in()  # e.g. a basis the plan API no longer accepts
-    fake_planapi.on("GET", f"{BASE}/consents", status=403, json={"title": "Forbidden"})
-    assert_refused(client.get("/samtykke"), "no access", hidden=CONSENT_DATA)
+    fake_planapi.on("GET", paths.consents(PERSON), status=403, json={"title": "Forbidden"})
+    assert_refused(pages.client.get(pages.url("consent.index")), "no access", hidden=CONSENT_DATA)
 
 
-@pytest.mark.parametrize("url", ["/samtykke/c-emma/forny", "/samtykke/c-emma/traek-tilbage"])
+@pytest.mark.parametrize("endpoint", ["consent.renew", "consent.withdraw"])
 def test_custody_refusal_page_names_nobody(
-    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: SignIn, url: str
+    pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: SignIn, endpoint: str
 ) -> None:
     """Custody ended (Emma turned 18) after Anders chose her: the plan API refuses, and its
     refusal page names nobody: not Emma, in the banner or anywhere else."""
     sign_in("p-emma", "Emma Kjær Poulsen", basis="custody", actor=("p-anders", "Anders"), age=17)
     refusal = {"title": "Forbidden", "detail": "custody ended"}
-    fake_planapi.on("GET", "/v1/persons/p-emma/consents/c-emma", status=403, json=refusal)
-    soup = pages.get(url, status=403)
+    fake_planapi.on("GET", paths.consent("p-emma", "c-emma"), status=403, json=refusal)
+    soup = pages.get(endpoint, consent_id="c-emma", _expected_status=403)
     page = normalize(soup.text)
     assert "Emma" not in page and "Kjær Poulsen" not in page
     assert "custody ended" not in page  # the plan API's wording stays internal
     assert soup.select_one("h1") is not None
-    assert [r.url.path for r in fake_planapi.requests] == ["/v1/persons/p-emma/consents/c-emma"]
+    assert [r.url.path for r in fake_planapi.requests] == [paths.consent("p-emma", "c-emma")]
 
 
 # --- give ------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_give_explain_scope_summary_receipt(
     granted = consent("c-new", person="p-freja", departments=("social",), expires_in_days=365)
     fake_planapi.on(
         "POST",
-        "/v1/persons/p-freja/consents",
+        paths.consents("p-freja"),
         handler=respond_with(granted | {"person": {"id": "p-freja", "name": "Freja Dam"}}),
     )
     receipt_url = pages.redirect("/samtykke/giv/send", method="POST", data=sent)
@@ -292,7 +292,7 @@ def test_double_submit_of_give_is_one_change(
     routes(fake_planapi, [], person="p-freja")
     sent = give_summary(pages)
     granted = consent("c-new", person="p-freja", departments=("employment", "social"))
-    fake_planapi.on("POST", "/v1/persons/p-freja/consents", handler=respond_with(granted))
+    fake_planapi.on("POST", paths.consents("p-freja"), handler=respond_with(granted))
     first = pages.redirect("/samtykke/giv/send", method="POST", data=sent)
     again = pages.redirect("/samtykke/giv/send", method="POST", data=sent)
     assert first == again
@@ -322,8 +322,8 @@ def test_give_while_plan_api_down_is_queued_and_told_honestly(
     sign_in("p-freja", "Freja Dam", age=29)
     routes(fake_planapi, [], person="p-freja")
     sent = give_summary(pages)
-    fake_planapi.down("GET", "/v1/persons/p-freja/consents")
-    fake_planapi.down("POST", "/v1/persons/p-freja/consents")
+    fake_planapi.down("GET", paths.consents("p-freja"))
+    fake_planapi.down("POST", paths.consents("p-freja"))
     receipt = pages.get(pages.redirect("/samtykke/giv/send", method="POST", data=sent))
     assert receipt.select_one(".alert-info") and not receipt.select_one(".alert-success")
     with client.application.app_context():
@@ -340,7 +340,7 @@ def test_parent_gives_consent_for_child(
     assert "Emma Kjær Poulsen" in normalize(step2.select_one(".font-lead").text)
     sent = give_summary(pages, step2)
     granted = consent("c-emma2", person="p-emma", departments=("school",), granted_by="p-anders")
-    fake_planapi.on("POST", "/v1/persons/p-emma/consents", handler=respond_with(granted))
+    fake_planapi.on("POST", paths.consents("p-emma"), handler=respond_with(granted))
     pages.redirect("/samtykke/giv/send", method="POST", data=sent)
     request = writes(fake_planapi)[-1]
     assert (request.headers["X-Actor-Id"], request.headers["X-Basis"]) == ("p-anders", "custody")
@@ -359,7 +359,7 @@ def test_withdraw_one_department_confirm_receipt(
     sent = form_of(confirm, "/samtykke/c-mette/traek-tilbage/send")
     assert sent["department"] == ["health"]
     after = consent(withdrawn=("health",))
-    fake_planapi.on("POST", f"{BASE}/consents/c-mette/withdrawals", handler=respond_with(after))
+    fake_planapi.on("POST", paths.withdrawals(PERSON, "c-mette"), handler=respond_with(after))
     receipt = pages.get(
         pages.redirect("/samtykke/c-mette/traek-tilbage/send", method="POST", data=sent)
     )
@@ -380,7 +380,7 @@ def test_withdraw_all_takes_no_more_steps_than_giving(
     assert sent["department"] == ["employment", "social", "health"]
     fake_planapi.on(
         "POST",
-        f"{BASE}/consents/c-mette/withdrawals",
+        paths.withdrawals(PERSON, "c-mette"),
         handler=respond_with(consent(status="withdrawn")),
     )
     pages.redirect("/samtykke/c-mette/traek-tilbage/send", method="POST", data=sent)
@@ -414,7 +414,7 @@ def test_withdraw_twice_is_one_change_and_conflict_is_explained(
         pages.get("/samtykke/c-mette/traek-tilbage?afdeling=health"),
         "/samtykke/c-mette/traek-tilbage/send",
     )
-    path = f"{BASE}/consents/c-mette/withdrawals"
+    path = paths.withdrawals(PERSON, "c-mette")
     fake_planapi.on("POST", path, handler=respond_with(consent(withdrawn=("health",))))
     first = pages.redirect("/samtykke/c-mette/traek-tilbage/send", method="POST", data=sent)
     assert pages.redirect("/samtykke/c-mette/traek-tilbage/send", method="POST", data=sent) == first
@@ -438,9 +438,9 @@ def test_expiring_consent_waits_on_the_overview_and_renews_in_one_step(
     sign_in()
     monkeypatch.setattr(waiting, "_sources", [expiring_consents])
     routes(fake_planapi, [consent(expires_in_days=20)])
-    fake_planapi.on("GET", f"{BASE}/plan", json=b.plan())
-    fake_planapi.on("GET", f"{BASE}/appointments", json=b.items())
-    fake_planapi.on("GET", f"{BASE}/contacts", json=b.contact_list(b.contact()))
+    fake_planapi.on("GET", paths.plan(PERSON), json=b.plan())
+    fake_planapi.on("GET", paths.appointments(PERSON), json=b.items())
+    fake_planapi.on("GET", paths.contacts(PERSON), json=b.contact_list(b.contact()))
     overview = pages.get("/overblik")
     (item,) = overview.select(".waiting-item")
     assert "waiting-item--soon" in item["class"]
@@ -452,7 +452,7 @@ def test_expiring_consent_waits_on_the_overview_and_renews_in_one_step(
     sent = form_of(page, "/samtykke/c-mette/forny")
     fake_planapi.on(
         "POST",
-        f"{BASE}/consents/c-mette/renewals",
+        paths.renewals(PERSON, "c-mette"),
         handler=respond_with(consent(expires_in_days=365)),
     )
     receipt = pages.get(pages.redirect("/samtykke/c-mette/forny", method="POST", data=sent))
@@ -496,7 +496,9 @@ def test_another_persons_consent_id_cannot_be_changed(
     """The portal only ever sends the acting person's id; the plan API says 404."""
     sign_in()
     routes(fake_planapi, [consent()])
-    fake_planapi.on("GET", f"{BASE}/consents/c-karim", status=404, json={"title": "Not found"})
+    fake_planapi.on(
+        "GET", paths.consent(PERSON, "c-karim"), status=404, json={"title": "Not found"}
+    )
     assert client.get("/samtykke/c-karim/traek-tilbage").status_code == 404
     assert client.get("/samtykke/c-karim/forny").status_code == 404
 
@@ -504,12 +506,12 @@ def test_another_persons_consent_id_cannot_be_changed(
     sent = form_of(confirm, "/samtykke/c-mette/traek-tilbage/send")
     sent["person_id"] = ["p-karim"]  # not a field the portal reads
     fake_planapi.on(
-        "POST", f"{BASE}/consents/c-karim/withdrawals", status=404, json={"title": "Not found"}
+        "POST", paths.withdrawals(PERSON, "c-karim"), status=404, json={"title": "Not found"}
     )
     response = client.post("/samtykke/c-karim/traek-tilbage/send", data=sent)
     assert response.status_code == 404
-    paths = [r.url.path for r in fake_planapi.requests]
-    assert all(p.startswith(f"{BASE}/") or p.startswith("/v1/consent-texts") for p in paths)
+    called = [r.url.path for r in fake_planapi.requests]
+    assert all(p.startswith(f"{BASE}/") or p.startswith(paths.consent_text("")) for p in called)
     with client.application.app_context():
         (message,) = db.session.scalars(select(OutboxMessage)).all()
         assert message.status == "rejected"  # never retried
@@ -529,7 +531,7 @@ def test_receipt_of_someone_else_is_404(
     )
     fake_planapi.on(
         "POST",
-        f"{BASE}/consents/c-mette/renewals",
+        paths.renewals(PERSON, "c-mette"),
         handler=respond_with(consent(expires_in_days=365)),
     )
     receipt_url = pages.redirect("/samtykke/c-mette/forny", method="POST", data=sent)
@@ -611,8 +613,8 @@ def test_renew_while_plan_api_down_is_queued_once(
     sign_in()
     routes(fake_planapi, [consent(expires_in_days=20)])
     sent = form_of(pages.get("/samtykke/c-mette/forny"), "/samtykke/c-mette/forny")
-    fake_planapi.down("GET", f"{BASE}/consents/c-mette")
-    fake_planapi.down("POST", f"{BASE}/consents/c-mette/renewals")
+    fake_planapi.down("GET", paths.consent(PERSON, "c-mette"))
+    fake_planapi.down("POST", paths.renewals(PERSON, "c-mette"))
     receipt = pages.get(pages.redirect("/samtykke/c-mette/forny", method="POST", data=sent))
     assert receipt.select_one(".alert-info") and not receipt.select_one(".alert-success")
     # A fresh form for the same consent while it waits: told it is registered, not queued twice.

@@ -6,9 +6,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
-URL = "/v1/persons/p-jonas/contacts"
+URL = paths.contacts("p-jonas")
 
 
 @pytest.fixture(autouse=True)

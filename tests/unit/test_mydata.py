@@ -12,11 +12,12 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit import progress_builders as pb
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 from tests.unit.error_focus import assert_error_focus
 
-BASE = "/v1/persons/p-emma"
+BASE = paths.person("p-emma")
 EMMA = ("p-emma", "Emma Kjær Poulsen")
 ANDERS = ("p-anders", "Anders Kjær Poulsen")
 
@@ -251,12 +252,12 @@ def test_power_of_attorney_outside_scope_gets_a_clear_page(
         assert normalize(soup.h1.text) == "Din fuldmagt dækker ikke dette", url
     assert not fake_planapi.requests
     # Within scope the plan shows, without cases or contacts the scope does not cover.
-    fake_planapi.on("GET", "/v1/persons/p-mette/plan", json=b.plan())
-    fake_planapi.on("GET", "/v1/persons/p-mette/appointments", json=b.items(b.appointment()))
+    fake_planapi.on("GET", paths.plan("p-mette"), json=b.plan())
+    fake_planapi.on("GET", paths.appointments("p-mette"), json=b.items(b.appointment()))
     soup = pages.get("/min-plan")
     menu = [a["href"] for a in soup.select(".portal-nav__bar a")]
     assert "/min-plan" in menu and "/aftaler" in menu and "/kontakt" not in menu
     [read] = fake_planapi.requests  # one composite read, of the plan only
-    assert (read.url.path, read.url.params["include"]) == ("/v1/persons/p-mette/overview", "plan")
+    assert (read.url.path, read.url.params["include"]) == (paths.overview("p-mette"), "plan")
     pages.get("/overblik")
     assert fake_planapi.requests[-1].url.params["include"] == "plan,appointments"

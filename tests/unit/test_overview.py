@@ -10,9 +10,10 @@ from flask.testing import FlaskClient
 from portal import waiting
 from portal.clients.base import Caller, PlanAPIUnavailable
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
-BASE = "/v1/persons/p-mette"
+BASE = paths.person("p-mette")
 
 
 @pytest.fixture(autouse=True)
@@ -120,8 +121,8 @@ def test_plan_api_down_renders_notices_within_one_timeout(
     assert "aftaler" in alerts and "kontaktperson" in alerts
     # One composite read for the page (one timeout, not one per part), tried at most
     # twice (a read is retried once); the waiting list does not try again on its own.
-    paths = [r.url.path for r in fake_planapi.requests]
-    assert paths in ([f"{BASE}/overview"], [f"{BASE}/overview"] * 2)
+    called = [r.url.path for r in fake_planapi.requests]
+    assert called in ([paths.overview("p-mette")], [paths.overview("p-mette")] * 2)
 
 
 def test_optional_fields_missing_still_render(

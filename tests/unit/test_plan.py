@@ -8,9 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
-BASE = "/v1/persons/p-mette"
+BASE = paths.person("p-mette")
 SEVEN_DEPARTMENTS = (
     "employment",
     "social",

@@ -17,12 +17,13 @@ from portal.clients.questionnaires import RESPONSE
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.views import progress
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 from tests.unit.error_focus import assert_error_focus
 from tests.unit.progress_builders import due, goals, score, stored_response, who5
 
 PERSON = "p-mette"
-BASE = f"/v1/persons/{PERSON}"
+BASE = paths.person(PERSON)
 WHO5_PATH = f"{BASE}/questionnaires/who-5"
 ANSWERS = {"who5-1": 3, "who5-2": 4, "who5-3": 2, "who5-4": 3, "who5-5": 1}  # 13 → 52
 
