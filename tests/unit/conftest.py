@@ -133,14 +133,14 @@ class PageChecker:
         self.client = client
 
     def url(self, target: str, **values: Any) -> str:
-        """The URL of an endpoint with its arguments (a path is returned as it is)."""
-        if target.startswith("/"):
+        """The URL of an endpoint with its arguments (a path or URL is returned as it is)."""
+        if "/" in target:
             return target
         with self.client.application.test_request_context():
             return url_for(target, **values)
 
     def _open(self, target: str, kwargs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        if target.startswith("/"):
+        if "/" in target:  # a path or URL, not an endpoint name
             return target, kwargs
         values = {k: v for k, v in kwargs.items() if not k.startswith("_")}
         options = {k[1:]: v for k, v in kwargs.items() if k.startswith("_")}
