@@ -14,6 +14,7 @@ from flask_babel import force_locale
 
 from portal import i18n
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 from tests.unit.error_focus import assert_error_focus
 
@@ -23,7 +24,7 @@ MOVE = "/aftaler/ap-1/flyt"
 @pytest.fixture(autouse=True)
 def mette(client: FlaskClient, fake_planapi: FakePlanAPI) -> None:
     SignIn(client)()
-    fake_planapi.on("GET", "/v1/persons/p-mette/appointments/ap-1", json=b.appointment())
+    fake_planapi.on("GET", paths.appointment("p-mette", "ap-1"), json=b.appointment())
 
 
 def hidden_fields(pages: PageChecker, **headers: str) -> dict[str, str]:

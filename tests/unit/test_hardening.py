@@ -16,6 +16,7 @@ from icalendar import Calendar
 
 from portal.clients.base import PlanAPINotFound, resource_path
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
 
@@ -60,7 +61,7 @@ def lene(client: FlaskClient, fake_planapi: FakePlanAPI) -> None:
         session["auth"]["acting"] = None
     fake_planapi.on(
         "GET",
-        "/v1/caseworkers/cw-lene/caseload",
+        paths.caseload("cw-lene"),
         json={
             "caseworker": {
                 "id": "cw-lene",
@@ -74,7 +75,7 @@ def lene(client: FlaskClient, fake_planapi: FakePlanAPI) -> None:
     )
     fake_planapi.on(
         "POST",
-        "/v1/persons/p-freja/access-log",
+        paths.access_log("p-freja"),
         status=403,
         json={"type": "https://x/forbidden", "title": "Forbidden", "status": 403},
     )
@@ -90,7 +91,7 @@ def test_a_refused_preview_is_logged_without_the_caseworkers_words(
         {"purpose": words, "csrf_token": pages.csrf_token()},
         status=403,
     )
-    logged = [r for r in fake_planapi.requests if r.url.path == "/v1/persons/p-freja/access-log"]
+    logged = [r for r in fake_planapi.requests if r.url.path == paths.access_log("p-freja")]
     assert len(logged) == 1
     sent = logged[0].content.decode() + " ".join(f"{k}: {v}" for k, v in logged[0].headers.items())
     assert "Nysgerrig" not in sent and "281196" not in sent and "naboens" not in sent
@@ -118,7 +119,7 @@ def test_a_power_of_attorney_is_not_offered_forms_it_does_not_cover(
         session["auth"]["acting"]["scope"] = ["plan:read", "appointments:read"]
     fake_planapi.on(
         "GET",
-        "/v1/persons/p-mette/appointments",
+        paths.appointments("p-mette"),
         json=b.items(b.appointment()),
     )
     soup = pages.get("/aftaler")
@@ -138,7 +139,7 @@ def test_calendar_links_and_uids_come_from_the_public_base_url(
 ) -> None:
     client = fake_app_with_base.test_client()
     SignIn(client)()
-    fake_planapi.on("GET", "/v1/persons/p-mette/appointments/ap-1", json=b.appointment())
+    fake_planapi.on("GET", paths.appointment("p-mette", "ap-1"), json=b.appointment())
     # The test client says Host: localhost; none of it may reach an absolute URL or UID.
     headers = {"Host": "localhost"}
     ics = client.get("/aftaler/ap-1/kalender.ics", headers=headers)

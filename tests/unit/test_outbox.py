@@ -13,9 +13,10 @@ from portal.clients.base import Caller, PlanAPIRejected
 from portal.clients.consents import ConsentsClient
 from portal.extensions import db
 from portal.models import OutboxMessage
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI
 
-PATH = "/v1/persons/p-mette/consents/c-1/withdrawals"
+PATH = paths.withdrawals("p-mette", "c-1")
 CALLER = Caller(actor_id="p-mette", actor_role="citizen", basis="self")
 FORM_KEY = "0123456789abcdef0123456789abcdef"
 KEY = f"consent.withdraw:p-mette:p-mette:c-1:{FORM_KEY}"

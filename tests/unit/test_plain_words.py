@@ -12,13 +12,14 @@ from flask_babel import force_locale
 
 from portal import i18n, waiting
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
 ENGLISH = {"Accept-Language": "en"}
 
 
 def serve(fake: FakePlanAPI, person: str = "p-mette", **parts: Any) -> None:
-    base = f"/v1/persons/{person}"
+    base = paths.person(person)
     fake.on("GET", f"{base}/plan", json=parts.get("plan", b.plan()))
     fake.on("GET", f"{base}/cases", json=parts.get("cases", b.items()))
     fake.on("GET", f"{base}/appointments", json=parts.get("appointments", b.items(b.appointment())))

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.unit import citizen_builders as b
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 from tests.unit.error_focus import assert_error_focus
 
@@ -46,7 +47,7 @@ def lene(client: FlaskClient, sign_in: SignIn, fake_planapi: FakePlanAPI) -> Non
         session["auth"]["acting"] = None
     fake_planapi.on(
         "GET",
-        "/v1/caseworkers/cw-lene/caseload",
+        paths.caseload("cw-lene"),
         json=caseload(("p-jonas", "Jonas Holm Nielsen"), ("p-mette", "Mette Lund Sørensen")),
     )
 
@@ -75,25 +76,25 @@ def test_purpose_is_required_and_shown_in_an_error_summary(
     assert summary and summary.select_one("a")["href"] == "#purpose"
     assert soup.select_one("#purpose")["aria-invalid"] == "true"
     assert_error_focus(soup)
-    assert not [r for r in fake_planapi.requests if r.url.path == "/v1/persons/p-mette"]
+    assert not [r for r in fake_planapi.requests if r.url.path == paths.person("p-mette")]
 
 
 @pytest.mark.usefixtures("lene")
 def test_preview_starts_with_purpose_and_shows_banner_and_read_only_pages(
     client: FlaskClient, pages: PageChecker, fake_planapi: FakePlanAPI
 ) -> None:
-    fake_planapi.on("GET", "/v1/persons/p-mette", json=person())
+    fake_planapi.on("GET", paths.person("p-mette"), json=person())
     location = pages.redirect(
         "/medarbejder/borgere/p-mette",
         method="POST",
         data={"purpose": "Forberede opfølgning", "csrf_token": pages.csrf_token()},
     )
     assert location == "/overblik"
-    sent = next(r for r in fake_planapi.requests if r.url.path == "/v1/persons/p-mette")
+    sent = next(r for r in fake_planapi.requests if r.url.path == paths.person("p-mette"))
     assert sent.headers["X-Basis"] == "caseworker_preview"
     assert unquote(sent.headers["X-Purpose"]) == "Forberede opfølgning"
 
-    fake_planapi.on("GET", "/v1/persons/p-mette/appointments", json=b.items(b.appointment()))
+    fake_planapi.on("GET", paths.appointments("p-mette"), json=b.items(b.appointment()))
     soup = pages.get("/aftaler")
     banner = normalize(soup.select_one(".acting-banner--preview").text)
     assert "Du ser borgerens visning som sagsbehandler" in banner and "Mette" in banner
@@ -109,7 +110,7 @@ def test_outside_caseload_is_refused_and_the_attempt_goes_to_the_plan_api(
 ) -> None:
     fake_planapi.on(
         "POST",
-        "/v1/persons/p-freja/access-log",
+        paths.access_log("p-freja"),
         status=403,
         json={"type": "https://x/forbidden", "title": "Forbidden", "status": 403},
     )
@@ -119,7 +120,7 @@ def test_outside_caseload_is_refused_and_the_attempt_goes_to_the_plan_api(
         status=403,
     )
     assert normalize(soup.h1.text) == "Du kan ikke se denne borgers visning"
-    logged = [r for r in fake_planapi.requests if r.url.path == "/v1/persons/p-freja/access-log"]
+    logged = [r for r in fake_planapi.requests if r.url.path == paths.access_log("p-freja")]
     assert len(logged) == 1
     assert logged[0].headers["X-Basis"] == "caseworker_preview"
     assert fake_planapi.sent_json(-1)["action"] == "preview"
@@ -132,7 +133,7 @@ def test_outside_caseload_is_refused_and_the_attempt_goes_to_the_plan_api(
 def test_end_preview_returns_to_the_caseload(
     client: FlaskClient, pages: PageChecker, fake_planapi: FakePlanAPI
 ) -> None:
-    fake_planapi.on("GET", "/v1/persons/p-mette", json=person())
+    fake_planapi.on("GET", paths.person("p-mette"), json=person())
     token = pages.csrf_token()
     data = {"purpose": "Opfølgning", "csrf_token": token}
     pages.redirect("/medarbejder/borgere/p-mette", method="POST", data=data)
@@ -159,6 +160,6 @@ def test_nobody_logged_in_goes_to_caseworker_login(client: FlaskClient) -> None:
 def test_plan_api_down_on_caseload_shows_notice(
     lene: None, fake_planapi: FakePlanAPI, client: FlaskClient
 ) -> None:
-    fake_planapi.down("GET", "/v1/caseworkers/cw-lene/caseload")
+    fake_planapi.down("GET", paths.caseload("cw-lene"))
     response = client.get("/medarbejder/borgere")
     assert response.status_code == 503

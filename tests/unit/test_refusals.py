@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
 FORBIDDEN: dict[str, Any] = {"type": "https://x/forbidden", "title": "Forbidden", "status": 403}
@@ -21,7 +22,7 @@ def refused(pages: PageChecker, url: str, **kwargs: Any) -> tuple[str, str, str]
 
 def plan_api_refuses(fake: FakePlanAPI, person: str) -> None:
     for part in ("plan", "cases", "appointments", "contacts"):
-        fake.on("GET", f"/v1/persons/{person}/{part}", status=403, json=FORBIDDEN)
+        fake.on("GET", f"{paths.person(person)}/{part}", status=403, json=FORBIDDEN)
 
 
 def test_a_caseworker_previewing_is_told_the_citizen_is_outside_the_caseload(
