@@ -42,7 +42,11 @@ def init_app(app: Flask) -> None:
     @app.cli.command("demo-event")
     @click.argument("kind", type=click.Choice(sorted(MAKERS)))
     @click.argument("person_id")
-    @click.option("--days", default=1, help="How far to move, or how many days ahead.")
+    @click.option(
+        "--days",
+        default=1,
+        help="How far to move, how many days ahead, or (questionnaire-due) how many days ago.",
+    )
     def demo_event(kind: str, person_id: str, days: int) -> None:
         """Make one change a case system would make and record its event (demo, tests)."""
         from planapi.demo.events import make

@@ -103,11 +103,12 @@ def plan_changed(person_id: str, days: int) -> Event:
 
 
 def questionnaire_due(person_id: str, days: int) -> Event:
+    """Due since `days` days ago (0: today), so that its notice goes out now, not at ten
+    in the morning of the due day."""
     plan = _plan(person_id)
     plan.questionnaires_start_on = clock.today()
-    return events.record(
-        "questionnaire.due", person_id, "questionnaires/who-5", {"due_on": clock.today()}
-    )
+    due_on = clock.today() - timedelta(days=days)
+    return events.record("questionnaire.due", person_id, "questionnaires/who-5", {"due_on": due_on})
 
 
 def consent_expiring(person_id: str, days: int) -> Event:
@@ -156,7 +157,14 @@ def information_requested(person_id: str, days: int) -> Event:
 
 
 def message_received(person_id: str, days: int) -> Event:
-    return events.record("message.received", person_id, f"messages/{new_id('m')}")
+    """A message from the coordinating caseworker (the event only: no message is stored)."""
+    worker = _plan(person_id).coordinator
+    return events.record(
+        "message.received",
+        person_id,
+        f"messages/{new_id('m')}",
+        {"from": "staff", "conversation_id": None, "caseworker_id": worker.id},
+    )
 
 
 MAKERS: dict[str, Callable[[str, int], Event]] = {

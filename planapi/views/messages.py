@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from planapi import clock, serialize
+from planapi import clock, events, serialize
 from planapi.access import (
     ID_RE,
     Caller,
@@ -195,9 +195,17 @@ def send_message(person_id: str) -> ResponseReturnValue:
         )
         db.session.flush()
         _attach(person, body.document_ids, item)
-        if contact.caseworker_id:
-            # The notice names no content: only that a message is waiting.
-            notify_caseworkers(person.id, "message_received", f"Ny besked fra {person.name}.")
+        # The notification service tells the caseworker it is addressed to; no content.
+        events.record(
+            "message.received",
+            person.id,
+            f"messages/{item.id}",
+            {
+                "from": "citizen",
+                "conversation_id": conversation.id,
+                "caseworker_id": contact.caseworker_id,
+            },
+        )
         log_access(person.id, caller, action="change", resource=f"conversations/{conversation.id}")
         db.session.flush()
         db.session.refresh(item)
@@ -436,6 +444,14 @@ def answer(caseworker_id: str, conversation_id: str) -> ResponseReturnValue:
         )
         db.session.flush()
         _attach(conversation.person, body.document_ids, item)
+        # The notification service tells the citizen (and a parent with custody) that a
+        # message is waiting; no content.
+        events.record(
+            "message.received",
+            conversation.person_id,
+            f"messages/{item.id}",
+            {"from": "staff", "conversation_id": conversation.id, "caseworker_id": worker.id},
+        )
         log_access(
             conversation.person_id,
             _staff_caller(worker),

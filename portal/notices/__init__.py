@@ -30,6 +30,7 @@ def defaults() -> dict[str, Any]:
         "NOTICES_TICK_SECONDS": int(_env("PORTAL_NOTICES_TICK_SECONDS", "60")),
         "NOTICES_LEASE_SECONDS": int(_env("PORTAL_NOTICES_LEASE_SECONDS", "120")),
         "NOTICES_CHILD_FROM_15": _env("PORTAL_NOTICES_CHILD_FROM_15", "0") == "1",
+        "NOTICES_SMS_QUIET_HOURS": _env("PORTAL_NOTICES_SMS_QUIET_HOURS", "21:00-08:00"),
         "NOTICES_CODE_MINUTES": int(_env("PORTAL_NOTICES_CODE_MINUTES", "15")),
         "SMTP_HOST": _env("PORTAL_SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": int(_env("PORTAL_SMTP_PORT", "5025")),

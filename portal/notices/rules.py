@@ -6,7 +6,8 @@
   the channels the parent chose for the child.
 - A power-of-attorney holder only if the scope covers what the event is about.
 - The coordinating caseworker, by e-mail, when consent is withdrawn, expiring or expired
-  (advisering).
+  (advisering), and when the citizen writes to them (a message "from" the citizen; one from
+  a caseworker goes to the citizen's side like the other events).
 Official notices (appointments, plan, consent, information asked for) also go by Digital
 Post; without any settings that is the only channel. SMS waits out quiet hours
 (21:00-08:00 Copenhagen time). Reminders are planned at local wall-clock times, so they are
@@ -41,7 +42,7 @@ CITIZEN_EVENTS: dict[str, tuple[str | None, str | None, bool]] = {
     "consent.expiring": (None, "consents:read", True),
     "consent.expired": ("consent_expired", "consents:read", True),
     "information.requested": ("information_requested", "cases:read", True),
-    "message.received": ("message_received", None, False),
+    "message.received": ("message_received", "messages:read", False),
 }
 ADVISERING_EVENTS = ("consent.withdrawn", "consent.expiring", "consent.expired")
 
@@ -75,13 +76,28 @@ def local_at(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=TZ).astimezone(UTC)
 
 
-def after_quiet_hours(moment: datetime) -> datetime:
-    """The same moment, or 08:00 Copenhagen time if it falls in the quiet hours."""
+Quiet = tuple[time, time] | None  # (from, until) in Copenhagen time; None: no quiet hours
+
+
+def parse_quiet(setting: str) -> Quiet:
+    """ "21:00-08:00" (the default) → (21:00, 08:00); "" or "none" → no quiet hours."""
+    if setting.strip().lower() in ("", "none"):
+        return None
+    start, _, end = setting.partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def after_quiet_hours(moment: datetime, quiet: Quiet = (QUIET_FROM, QUIET_UNTIL)) -> datetime:
+    """The same moment, or the end of the quiet hours (08:00 Copenhagen time) if it falls
+    in them."""
+    if quiet is None:
+        return moment.astimezone(UTC)
+    start, end = quiet
     here = moment.astimezone(TZ)
-    if here.time() >= QUIET_FROM:
-        return local_at(here.date() + timedelta(days=1), QUIET_UNTIL)
-    if here.time() < QUIET_UNTIL:
-        return local_at(here.date(), QUIET_UNTIL)
+    if here.time() >= start:
+        return local_at(here.date() + timedelta(days=1), end)
+    if here.time() < end:
+        return local_at(here.date(), end)
     return moment.astimezone(UTC)
 
 
@@ -155,6 +171,7 @@ def plan(
     now: datetime,
     *,
     child_from_15: bool = False,
+    quiet: Quiet = (QUIET_FROM, QUIET_UNTIL),
 ) -> list[Planned]:
     """Every notice one event gives. `settings_for(person_id)` returns saved settings."""
     out: list[Planned] = []
@@ -163,6 +180,18 @@ def plan(
         out.append(
             Planned(worker.id, "caseworker", "email", "now", "advisering", worker.email, "da", now)
         )
+    if event.type == "message.received" and event.data.get("from") == "citizen":
+        # From the citizen: the caseworker it is addressed to is told, if the feed's
+        # recipients name them (the coordinator); the citizen wrote it and is not told.
+        coordinator = recipients.coordinator
+        if coordinator is not None and event.data.get("caseworker_id") == coordinator.id:
+            out.append(
+                Planned(
+                    coordinator.id, "caseworker", "email", "now", "message_for_caseworker",
+                    coordinator.email, "da", now,
+                )
+            )  # fmt: skip
+        return out
     if event.type not in CITIZEN_EVENTS:
         return out
     scope = CITIZEN_EVENTS[event.type][1]
@@ -185,7 +214,7 @@ def plan(
             if official and (slot == "now" or slot in dict(CONSENT_WARNINGS)):
                 channels.append(("digital_post", recipient.cpr))
             for channel, address in channels:
-                at = after_quiet_hours(when) if channel == "sms" else when
+                at = after_quiet_hours(when, quiet) if channel == "sms" else when
                 out.append(
                     Planned(
                         recipient.person_id, "citizen", channel, slot, kind, address, language, at

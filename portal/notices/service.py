@@ -49,6 +49,10 @@ def _clock() -> datetime:
     return fixed() if callable(fixed) else datetime.now(UTC)
 
 
+def _quiet() -> rules.Quiet:
+    return rules.parse_quiet(current_app.config["NOTICES_SMS_QUIET_HOURS"])
+
+
 def _insert(model: type, rows: list[dict[str, Any]], *keys: str) -> None:
     if not rows:
         return
@@ -113,6 +117,7 @@ def _rows(event: FeedEvent, recipients: NoticeRecipients, now: datetime) -> list
         lambda person_id: db.session.get(NoticeSettings, person_id),
         now,
         child_from_15=bool(current_app.config["NOTICES_CHILD_FROM_15"]),
+        quiet=_quiet(),
     )
     return [
         {
@@ -260,7 +265,7 @@ def send_one(notice_id: int, owner: str | None = None) -> str:
         _finish(notice, owner, status="stale")
         return "stale"
     if notice.channel == "sms":
-        allowed = rules.after_quiet_hours(now)
+        allowed = rules.after_quiet_hours(now, _quiet())
         if allowed > now:
             _finish(notice, owner, send_after=allowed)
             return "waits"

@@ -106,8 +106,13 @@ SENTENCES: dict[str, tuple[LazyString, str, str]] = {
     ),
     "message_received": (
         _l("You have a new message. Log in at %(url)s to read it."),
-        "overview.index",
+        "messages.index",
         "messages",
+    ),
+    "message_for_caseworker": (
+        _l("A citizen in your caseload has sent you a message. Read it at %(url)s"),
+        "inbox.index",
+        "advisering",
     ),
     "advisering": (
         _l("A consent for a citizen in your caseload has changed. See it at %(url)s"),

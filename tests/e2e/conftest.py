@@ -1,9 +1,9 @@
 """End-to-end fixtures: the real stack (gunicorn, HTTP, SQLite) and Debian's Chromium.
 
-Every portal page a journey visits is checked with axe (WCAG 2.1 A/AA) at 375 px and
-1280 px in Danish and English: pages reached by GET automatically after the test (once per
-page in the run), states inside a flow (errors shown, receipts after a POST) with
-`axe_check()` where the journey is.
+Every portal page a journey visits (the citizen's `page`, the caseworker's `lene`) is checked
+with axe (WCAG 2.1 A/AA) at 375 px and 1280 px in Danish and English: pages reached by GET
+automatically after the test (once per page in the run), states inside a flow (errors shown,
+receipts after a POST) with `axe_check()` where the journey is.
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             # tests/reliability/test_security.py.
             "PORTAL_RATELIMIT_LOGIN": "1000 per minute",
             "PORTAL_RATELIMIT_SUBMISSIONS": "1000 per minute",
+            # A journey waits for a text message whatever the hour; the quiet hours are
+            # tested with a fixed clock in tests/unit/notices/.
+            "PORTAL_NOTICES_SMS_QUIET_HOURS": "none",
         },
     )
     stack.prepare()
@@ -100,6 +103,11 @@ class PageErrors:
         context.on("request", on_request)
         context.on("page", on_page)
 
+    def assert_clean(self) -> None:
+        assert not self.foreign, f"requests to other hosts: {self.foreign}"
+        csp = [m for m in self.console if "Content Security Policy" in m]
+        assert not csp, f"CSP violations: {csp}"
+
 
 @pytest.fixture
 def page_errors(stack: Stack) -> PageErrors:
@@ -115,9 +123,7 @@ def context(browser: Browser, stack: Stack, page_errors: PageErrors) -> Iterator
     page_errors.attach(context, (stack.portal_url, stack.simulator_url))
     yield context
     context.close()
-    assert not page_errors.foreign, f"requests to other hosts: {page_errors.foreign}"
-    csp = [m for m in page_errors.console if "Content Security Policy" in m]
-    assert not csp, f"CSP violations: {csp}"
+    page_errors.assert_clean()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -154,13 +160,8 @@ def page_key(url: str) -> str:
     return "/".join("{id}" if re.search(r"\d", part) else part for part in path.split("/"))
 
 
-@pytest.fixture
-def page(
-    context: BrowserContext, stack: Stack, audited: set[str], request: pytest.FixtureRequest
-) -> Iterator[Page]:
-    """A tab; after a passing test, every portal page it reached by GET that axe has not
-    checked yet in this run is opened again and checked at both widths in both languages."""
-    page = context.new_page()
+def track_pages(page: Page, stack: Stack) -> list[str]:
+    """The portal pages (HTML, 200) this tab reaches by GET, in order."""
     visited: list[str] = []
 
     def on_response(response) -> None:  # type: ignore[no-untyped-def]
@@ -175,9 +176,12 @@ def page(
             visited.append(response.url)
 
     page.on("response", on_response)
-    yield page
-    if not request.node.stash.get(_PASSED, False):
-        return
+    return visited
+
+
+def audit_pages(context: BrowserContext, visited: list[str], audited: set[str]) -> None:
+    """Open every page not yet checked in this run again (in the same browser, so with the
+    same login) and check it with axe at both widths in both languages."""
     for url in dict.fromkeys(visited):
         if page_key(url) in audited:
             continue
@@ -190,6 +194,43 @@ def page(
             _check(tab, reload=True)
         finally:
             tab.close()
+
+
+@pytest.fixture
+def page(
+    context: BrowserContext, stack: Stack, audited: set[str], request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """A tab; after a passing test, every portal page it reached by GET that axe has not
+    checked yet in this run is opened again and checked at both widths in both languages."""
+    page = context.new_page()
+    visited = track_pages(page, stack)
+    yield page
+    if request.node.stash.get(_PASSED, False):
+        audit_pages(context, visited, audited)
+
+
+@pytest.fixture
+def lene(
+    browser: Browser, stack: Stack, audited: set[str], request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """Lene Bach (caseworker) in her own browser at desktop width, logged in to the
+    caseworker area. Her pages are checked with axe after a passing test like the
+    citizen's (`page`)."""
+    context = browser.new_context(
+        viewport=DESKTOP, locale="da-DK", timezone_id="Europe/Copenhagen", base_url=stack.portal_url
+    )
+    context.set_default_timeout(10_000)
+    errors = PageErrors(stack.portal_url)
+    errors.attach(context, (stack.portal_url, stack.simulator_url))
+    page = context.new_page()
+    visited = track_pages(page, stack)
+    login_as(page, "Lene Bach", employee=True)
+    page.wait_for_url("**/medarbejder/borgere")
+    yield page
+    if request.node.stash.get(_PASSED, False):
+        audit_pages(context, visited, audited)
+    context.close()
+    errors.assert_clean()
 
 
 _axe = Axe()

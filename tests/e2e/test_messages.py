@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from portal.devstack import Stack
 from tests.e2e.conftest import DESKTOP, login_as, open_menu_link, text_of
 
 
@@ -27,20 +24,6 @@ def png() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
-
-
-@pytest.fixture
-def lene(browser: Browser, stack: Stack) -> Iterator[Page]:
-    """Lene Bach in her own browser, logged in to the caseworker area."""
-    context: BrowserContext = browser.new_context(
-        viewport=DESKTOP, locale="da-DK", timezone_id="Europe/Copenhagen", base_url=stack.portal_url
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    login_as(page, "Lene Bach", employee=True)
-    page.wait_for_url("**/medarbejder/borgere")
-    yield page
-    context.close()
 
 
 def test_mette_writes_to_lene_with_a_photo_and_sees_her_answer(page: Page, lene: Page) -> None:

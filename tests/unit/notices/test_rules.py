@@ -116,6 +116,19 @@ def test_sms_waits_for_quiet_hours_to_end_email_does_not() -> None:
     assert rules.after_quiet_hours(NOON) == NOON
 
 
+def test_quiet_hours_are_a_setting_and_can_be_off() -> None:
+    evening = datetime(2026, 3, 20, 21, 30, tzinfo=UTC)  # 22:30 in Copenhagen
+    assert rules.parse_quiet("21:00-08:00") == (rules.QUIET_FROM, rules.QUIET_UNTIL)
+    later = rules.parse_quiet("22:00 - 07:00")
+    assert local(rules.after_quiet_hours(evening, later)) == "2026-03-21T07:00+01:00"
+    assert rules.parse_quiet("none") is None and rules.parse_quiet("") is None
+    out = plan(
+        event("appointment.cancelled"), recipients(person("p-mette"), coordinator=False),
+        {"p-mette": settings("p-mette")}, now=evening, quiet=None,
+    )  # fmt: skip
+    assert {p.channel: p.send_after for p in out}["sms"] == evening
+
+
 def test_without_settings_only_official_notices_go_by_digital_post() -> None:
     rec = recipients(person("p-mette"), coordinator=False)
     moved = plan(event("appointment.moved", start_at="2026-04-02T10:00:00+02:00"), rec)
@@ -175,3 +188,25 @@ def test_caseworker_advisering_on_consent_withdrawn_expiring_expired() -> None:
             ("cw-lene", "email", "advisering", "lene@nordby.example")
         ]
     assert all(p.recipient_kind == "citizen" for p in plan(event("plan.changed"), rec))
+
+
+def test_a_message_from_the_caseworker_tells_the_citizen_one_from_the_citizen_the_caseworker():
+    bent = person("p-bent", "power_of_attorney", None, ["plan:read"])
+    rec = recipients(person("p-mette"), bent)
+    saved = {"p-mette": settings("p-mette"), "p-bent": settings("p-bent")}
+    staff = event("message.received", **{"from": "staff", "caseworker_id": "cw-lene"})
+    assert sorted((p.recipient_id, p.channel, p.kind) for p in plan(staff, rec, saved)) == [
+        ("p-mette", "email", "message_received"),
+        ("p-mette", "sms", "message_received"),
+    ]  # not by Digital Post (not official); Bent's power of attorney does not cover messages
+    bent_reads_messages = person("p-bent", "power_of_attorney", None, ["messages:read"])
+    with_bent = plan(staff, recipients(person("p-mette"), bent_reads_messages), saved)
+    assert {p.recipient_id for p in with_bent} == {"p-mette", "p-bent"}
+    mine = event("message.received", **{"from": "citizen", "caseworker_id": "cw-lene"})
+    assert [(p.recipient_id, p.recipient_kind, p.channel, p.kind, p.address)
+            for p in plan(mine, rec, saved)] == [
+        ("cw-lene", "caseworker", "email", "message_for_caseworker", "lene@nordby.example")
+    ]  # fmt: skip
+    # Written to another contact: the feed names no address for them; nobody is told.
+    other = event("message.received", **{"from": "citizen", "caseworker_id": "cw-birgitte"})
+    assert plan(other, rec, saved) == []

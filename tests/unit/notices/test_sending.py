@@ -15,7 +15,7 @@ from portal.notices import texts
 from portal.notices.channels import MEMO_NS
 from portal.notices.models import Notice, NoticeSettings
 from tests.unit.notices.conftest import Gateway, Mailbox, at, tick
-from tests.unit.planapi.conftest import TODAY, PlanAPI, citizen, ok, who5
+from tests.unit.planapi.conftest import TODAY, PlanAPI, citizen, ok, staff, who5
 
 NOON = datetime(TODAY.year, TODAY.month, TODAY.day, 11, 0, tzinfo=UTC)  # 12:00 in Copenhagen
 METTE_SECRETS = ("Mette", "090685", "0906852990", "Rehabiliteringsteamet", "Sundhedscentret")
@@ -183,3 +183,28 @@ def test_advisering_mail_to_the_coordinating_caseworker(
     assert mail["To"] == "lene.bach@nordby.example"
     assert "/medarbejder/advisering" in mailbox.texts()[0]
     assert_harmless(mailbox.texts()[0])
+
+
+def test_a_message_is_told_to_the_other_side_never_its_content(
+    notices_app: Flask, api_app: Flask, mailbox: Mailbox, sms_gateway: Gateway
+) -> None:
+    at(notices_app, NOON)
+    choose(notices_app, "p-mette")
+    settle(notices_app, mailbox, sms_gateway)
+    api = PlanAPI(api_app.test_client())
+    body = {"contact_id": "ct-mette-1", "body": "Min depression er værre"}
+    sent = ok(api.post("/v1/persons/p-mette/messages", body, citizen("p-mette")), 201)
+    tick(notices_app)
+    (mail,) = mailbox.messages  # to Lene only: Mette wrote it
+    assert mail["To"] == "lene.bach@nordby.example" and sms_gateway.messages() == []
+    assert "/medarbejder/beskeder" in mailbox.texts()[0]
+    assert_harmless(mailbox.texts()[0])
+    mailbox.messages.clear()
+    answer = f"/v1/caseworkers/cw-lene/conversations/{sent['conversation_id']}/messages"
+    ok(api.post(answer, {"body": "Om din depression: ring"}, staff("cw-lene")), 201)
+    tick(notices_app)
+    assert [str(m["To"]) for m in mailbox.messages] == ["p-mette@example.dk"]
+    (text,) = [m["text"] for m in sms_gateway.messages()]
+    for told in (mailbox.texts()[0], text):
+        assert "/beskeder" in told and "depression" not in told
+        assert_harmless(told)

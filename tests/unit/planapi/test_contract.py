@@ -15,7 +15,7 @@ from openapi_spec_validator import validate
 
 from planapi.demo.personas import CITIZENS
 from planapi.views.service import openapi_document
-from tests.unit.planapi.conftest import APP, TOKEN, PlanAPI, caseworker, citizen, ok
+from tests.unit.planapi.conftest import APP, TOKEN, PlanAPI, caseworker, citizen, ok, staff
 
 SPEC = Path(__file__).resolve().parents[3] / "planapi" / "openapi.yaml"
 
@@ -132,3 +132,15 @@ def test_every_demo_answer_matches_the_contract(
     template = template.replace("who-5", "{instrument_id}")
     operation = schema[template]["GET"]
     operation.validate_response(response)
+
+
+def test_message_events_in_the_feed_match_the_contract(api: PlanAPI) -> None:
+    start = ok(api.get("/v1/events"))["next_cursor"]
+    body = {"contact_id": "ct-mette-1", "body": "Hej"}
+    sent = ok(api.post("/v1/persons/p-mette/messages", body, citizen("p-mette")), 201)
+    answer = f"/v1/caseworkers/cw-lene/conversations/{sent['conversation_id']}/messages"
+    ok(api.post(answer, {"body": "Tak"}, staff("cw-lene")), 201)
+    response = api.get("/v1/events", query={"after": start})
+    schema["/v1/events"]["GET"].validate_response(response)
+    events = response.get_json()["events"]
+    assert [e["data"]["from"] for e in events] == ["citizen", "staff"]

@@ -15,6 +15,7 @@ from tests.unit.planapi.conftest import (
     ok,
     problem,
     set_today,
+    staff,
     who5,
 )
 
@@ -140,3 +141,28 @@ def test_notice_recipients_follow_custody_and_power_of_attorney(api: PlanAPI) ->
     oliver = ok(api.get("/v1/persons/p-oliver/notice-recipients"))
     assert [r["basis"] for r in oliver["recipients"]] == ["self"]  # 19: no custody
     problem(PlanAPI(api.client, token="").get("/v1/persons/p-emma/notice-recipients"), 401)
+
+
+def test_a_message_records_its_event_naming_no_content(api: PlanAPI) -> None:
+    start = feed(api)["next_cursor"]
+    sent = ok(
+        api.post(
+            "/v1/persons/p-mette/messages",
+            {"contact_id": "ct-mette-1", "body": "Hemmeligt indhold"},
+            citizen("p-mette"),
+        ),
+        201,
+    )
+    inbox = f"/v1/caseworkers/cw-lene/conversations/{sent['conversation_id']}"
+    answer = ok(api.post(f"{inbox}/messages", {"body": "Svar"}, staff("cw-lene")), 201)
+    # Refused writes record nothing: a contact who takes no messages, an empty answer.
+    bad = {"contact_id": "ct-mette-3", "body": "Hej"}
+    problem(api.post("/v1/persons/p-mette/messages", bad, citizen("p-mette")), 422)
+    problem(api.post(f"{inbox}/messages", {"body": " "}, staff("cw-lene")), 422)
+    new = feed(api, start)["events"]
+    talk = {"conversation_id": sent["conversation_id"], "caseworker_id": "cw-lene"}
+    assert [(e["type"], e["person_id"], e["resource"], e["data"]) for e in new] == [
+        ("message.received", "p-mette", f"messages/{sent['id']}", {"from": "citizen", **talk}),
+        ("message.received", "p-mette", f"messages/{answer['id']}", {"from": "staff", **talk}),
+    ]
+    assert "Hemmeligt" not in str(new) and "Svar" not in str(new)
