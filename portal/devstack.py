@@ -141,7 +141,10 @@ class Stack:
             "WORKFORCE_CLIENT_ID": "mit-overblik-medarbejder",
             "WORKFORCE_CLIENT_SECRET": "dev-workforce-secret",
             "OIDC_CLAIM_PRESET": "nemlogin",
-            "PORTAL_PUBLIC_URL": self.portal_url,
+            # Links in notices, the OIDC redirect and calendar links (never the Host header);
+            # "localhost" answers too, for a person who types it.
+            "PORTAL_PUBLIC_BASE_URL": self.portal_url,
+            "PORTAL_TRUSTED_HOSTS": "localhost",
             "PORTAL_SMTP_PORT": str(self.smtp_port),
             "PORTAL_SMS_URL": f"{self.notices_url}/sms",
             "PORTAL_DIGITAL_POST_SPOOL": str(self.notices_dir / "digital-post"),
@@ -310,7 +313,6 @@ def production_stack() -> Stack:
         if os.environ.get(name):
             extra[name] = os.environ[name]
     ports = [int(os.environ.get(f"PROD_{name}_PORT", default)) for name, default in PROD_PORTS]
-    extra.setdefault("PORTAL_PUBLIC_BASE_URL", f"http://127.0.0.1:{ports[0]}")
     return Stack(
         var=ROOT / "var" / "prod",
         portal_port=ports[0],

@@ -36,6 +36,8 @@ SUBMISSION_ENDPOINTS = (
     "notices.save",
     "notices.confirm",
     "notices.advisering_seen",
+    "mydata.export",  # reads everything and writes to the access log
+    "mydata.export_json",
 )
 
 

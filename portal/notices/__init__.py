@@ -23,7 +23,6 @@ def _env(name: str, default: str) -> str:
 def defaults() -> dict[str, Any]:
     var = ROOT / "var"
     return {
-        "PORTAL_PUBLIC_URL": _env("PORTAL_PUBLIC_URL", "http://127.0.0.1:5000"),
         "NOTICES_QUEUE_URL": _env(
             "PORTAL_NOTICES_QUEUE_URL", f"sqlite:///{var / 'notices-queue.db'}"
         ),

@@ -237,9 +237,15 @@ def _finish(notice: Notice, owner: str, **values: Any) -> None:
             time.sleep(0.2 * (attempt + 1))
 
 
+def _public_base(config: Any) -> str:
+    """The one public address (PORTAL_PUBLIC_BASE_URL, required in production);
+    `flask run`'s own without it."""
+    return str(config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000")
+
+
 def outgoing(notice: Notice, sent_by: str = "") -> channel_module.Outgoing:
     config = current_app.config
-    text = texts.compose(notice.kind, notice.language, config["PORTAL_PUBLIC_URL"], notice.resource)
+    text = texts.compose(notice.kind, notice.language, _public_base(config), notice.resource)
     html = render_template("notices/email.html", text=text, language=notice.language)
     attachments: tuple[channel_module.Attachment, ...] = ()
     return channel_module.Outgoing(
@@ -271,7 +277,8 @@ def send_one(notice_id: int, owner: str | None = None) -> str:
             return "waits"
     channel = current_app.extensions["notice_channels"][notice.channel]
     try:
-        with current_app.test_request_context("/"):
+        # A request context at the public address (a trusted host), for url_for and templates.
+        with current_app.test_request_context("/", base_url=_public_base(current_app.config)):
             message = outgoing(notice, owner)
         channel.send(message)
     except (channel_module.ChannelError, texts.UnsafeText) as exc:

@@ -237,10 +237,13 @@ def index() -> ResponseReturnValue:
     return render_template("pages/mydata/index.html")
 
 
-@bp.get("/mine-data/oplysninger")
+@bp.post("/mine-data/oplysninger")
 @access("citizen_write")
 def export() -> ResponseReturnValue:
-    """The readable document; `?hent=1` sends it as a file to keep."""
+    """The readable document; `hent=1` sends it as a file to keep.
+
+    A POST, like the JSON: an export writes to the person's access log, and a link (a
+    prefetch, an image on another site) must never do that."""
     acting = pages.acting()
     data = gather(acting)
     response = Response(
@@ -250,7 +253,7 @@ def export() -> ResponseReturnValue:
             log=[(e, who_label(e, acting)) for e in data.access_log],
         )
     )
-    if request.args.get("hent") == "1":
+    if request.form.get("hent") == "1":
         response.headers["Content-Disposition"] = (
             f'attachment; filename="{_filename(acting, "html")}"'
         )
@@ -258,7 +261,7 @@ def export() -> ResponseReturnValue:
     return response
 
 
-@bp.get("/mine-data/oplysninger.json")
+@bp.post("/mine-data/oplysninger.json")
 @access("citizen_write")
 def export_json() -> ResponseReturnValue:
     acting = pages.acting()

@@ -115,13 +115,13 @@ def test_caseworker_preview_is_read_only_logged_and_seen_by_the_citizen(
 def test_export_has_plan_appointments_consents_responses_and_log(page: Page, stack: Stack) -> None:
     login_as(page, "Mette Lund Sørensen")
     page.goto("/mine-data")
-    page.get_by_role("link", name="Se alle oplysninger som en side").click()
+    page.get_by_role("button", name="Se alle oplysninger som en side").click()
     page.wait_for_url("**/mine-data/oplysninger")
     for heading in ("Plan", "Aftaler", "Samtykker", "Svar på spørgeskemaer"):
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Hent som JSON (til computere)").first.click()
+        page.get_by_role("button", name="Hent som JSON (til computere)").first.click()
     path = download_info.value.path()
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     assert data["person"]["id"] == "p-mette"

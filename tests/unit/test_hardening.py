@@ -172,3 +172,15 @@ def fake_app_with_base(fake_planapi: FakePlanAPI) -> Flask:
     with app.app_context():
         db.create_all()
     return app
+
+
+@pytest.mark.parametrize("url", ["/mine-data/oplysninger", "/mine-data/oplysninger.json"])
+def test_exporting_my_data_is_a_post_and_a_get_reads_nothing(
+    client: FlaskClient, fake_planapi: FakePlanAPI, url: str
+) -> None:
+    """An export reads everything and writes to the person's access log: a link (a prefetch,
+    an image on another site) must never do that."""
+    SignIn(client)()
+    fake_planapi.requests.clear()
+    assert client.get(url).status_code == 405
+    assert not fake_planapi.requests

@@ -182,7 +182,7 @@ def test_export_html_has_every_part_and_is_logged(
     pages: PageChecker, fake_planapi: FakePlanAPI
 ) -> None:
     serve_everything(fake_planapi)
-    soup = pages.get("/mine-data/oplysninger")
+    soup = pages.post("/mine-data/oplysninger", {"csrf_token": pages.csrf_token("/mine-data")})
     text = normalize(soup.text)
     for expected in (
         "Jeg vil på efterskole",
@@ -204,7 +204,8 @@ def test_export_json_downloads_every_section(
     client: FlaskClient, fake_planapi: FakePlanAPI
 ) -> None:
     serve_everything(fake_planapi)
-    response = client.get("/mine-data/oplysninger.json")
+    token = PageChecker(client).csrf_token("/mine-data")
+    response = client.post("/mine-data/oplysninger.json", data={"csrf_token": token})
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     data = response.get_json()
@@ -221,10 +222,12 @@ def test_preview_cannot_export(
     sign_in: SignIn, client: FlaskClient, pages: PageChecker, fake_planapi: FakePlanAPI
 ) -> None:
     sign_in(*EMMA, caseworker=("cw-lene", "Lene Bach"), age=15)
-    assert client.get("/mine-data/oplysninger.json").status_code == 403
-    assert client.get("/mine-data/oplysninger").status_code == 403
+    token = pages.csrf_token("/mine-data")
+    for url in ("/mine-data/oplysninger.json", "/mine-data/oplysninger"):
+        assert client.post(url, data={"csrf_token": token}).status_code == 403
     soup = pages.get("/mine-data")
-    assert not soup.find("a", href="/mine-data/oplysninger.json")
+    assert not soup.find("form", action="/mine-data/oplysninger.json")
+    assert not soup.find("form", action="/mine-data/oplysninger")
     assert not fake_planapi.requests
 
 
@@ -247,9 +250,12 @@ def test_power_of_attorney_outside_scope_gets_a_clear_page(
     )
     with pages.client.session_transaction() as session:
         session["auth"]["acting"]["scope"] = option["scope"]
-    for url in ("/kontakt", "/hvem-har-set-mine-oplysninger", "/mine-data/oplysninger.json"):
+    for url in ("/kontakt", "/hvem-har-set-mine-oplysninger"):
         soup = pages.get(url, status=403)
         assert normalize(soup.h1.text) == "Din fuldmagt dækker ikke dette", url
+    token = str(soup.find("input", attrs={"name": "csrf_token"})["value"])
+    soup = pages.post("/mine-data/oplysninger.json", {"csrf_token": token}, status=403)
+    assert normalize(soup.h1.text) == "Din fuldmagt dækker ikke dette"
     assert not fake_planapi.requests
     # Within scope the plan shows, without cases or contacts the scope does not cover.
     fake_planapi.on("GET", paths.plan("p-mette"), json=b.plan())

@@ -84,7 +84,7 @@ def notices_config(mailbox: Mailbox, gateway: Gateway, spool: Path) -> dict[str,
         "SMS_URL": gateway.url,
         "DIGITAL_POST_SPOOL": str(spool),
         "NOTICES_QUEUE_URL": "memory://",
-        "PORTAL_PUBLIC_URL": "https://mit-overblik.example",
+        "PUBLIC_BASE_URL": "https://mit-overblik.example",
         "PLANAPI_SERVICE_TOKEN": TOKEN,
     }
 
