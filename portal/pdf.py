@@ -9,6 +9,9 @@ context; a request context is made when there is none).
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +29,14 @@ Kind = Literal["full", "fridge"]
 STATIC = ROOT / "static"
 STYLESHEET = STATIC / "css" / "pdf.css"
 TEMPLATES: dict[str, str] = {"full": "pages/plan/index.html", "fridge": "pages/plan/fridge.html"}
+# Laying out a PDF costs about half a second of CPU; the HTML it is made from is cheap. The
+# file is a pure function of that HTML (the stylesheet and fonts are fixed), so the last few
+# are kept by the HTML's digest: a citizen who opens the plan twice, and the Digital Post
+# notice made from the same plan, cost one layout. Same HTML, same file: nothing of one
+# person can come out for another.
+CACHE_SIZE = 16
+_cache: OrderedDict[bytes, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def _context(caller: Caller, person_id: str, kind: Kind) -> dict[str, Any]:
@@ -83,6 +94,11 @@ def plan_pdf(caller: Caller, person_id: str, *, kind: Kind = "full", language: s
     else:
         with current_app.test_request_context(), force_locale(language):
             html = render_html(caller, person_id, kind)
+    key = hashlib.sha256(html.encode()).digest()
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
     fonts = FontConfiguration()
     fetcher = _fetcher()
     stylesheet = CSS(filename=str(STYLESHEET), font_config=fonts, url_fetcher=fetcher)
@@ -90,4 +106,8 @@ def plan_pdf(caller: Caller, person_id: str, *, kind: Kind = "full", language: s
     pdf: bytes = document.write_pdf(
         stylesheets=[stylesheet], font_config=fonts, pdf_variant="pdf/ua-1", pdf_tags=True
     )
+    with _cache_lock:
+        _cache[key] = pdf
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
     return pdf

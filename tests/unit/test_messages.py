@@ -403,3 +403,33 @@ def test_plan_pdf_for_digital_post_outside_a_request(portal: Flask) -> None:
         )
     text, _fonts, tagged = _pdf_facts(content)
     assert tagged and "My plan" in text and "Who I call" in text
+
+
+def test_the_same_plan_is_laid_out_once_and_another_plan_never_comes_from_the_cache(
+    portal: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF cache is keyed by the whole HTML: a second download of the same plan costs no
+    layout, and another person's plan (or another language) is laid out for itself."""
+    from weasyprint import HTML
+
+    from portal import pdf
+    from portal.clients.base import Caller
+
+    layouts: list[str] = []
+    write_pdf = HTML.write_pdf
+
+    def counted(self: HTML, *args: Any, **kwargs: Any) -> Any:
+        layouts.append("x")
+        return write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(HTML, "write_pdf", counted)
+    monkeypatch.setattr(pdf, "_cache", type(pdf._cache)())
+    mettes = Caller("p-mette", "citizen", "self")
+    with portal.app_context():
+        first = pdf.plan_pdf(mettes, "p-mette", kind="fridge")
+        again = pdf.plan_pdf(mettes, "p-mette", kind="fridge")
+        english = pdf.plan_pdf(mettes, "p-mette", kind="fridge", language="en")
+        karims = pdf.plan_pdf(Caller("p-karim", "citizen", "self"), "p-karim", kind="fridge")
+    assert again == first and len(layouts) == 3
+    assert "Mette" in _pdf_facts(first)[0] and "Mette" not in _pdf_facts(karims)[0]
+    assert "Who I call" in _pdf_facts(english)[0]
