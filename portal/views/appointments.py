@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
+from wtforms import SelectField, StringField, TextAreaField
 
 from auth.access import access
 from auth.urls import public_host, public_url
@@ -35,10 +36,9 @@ from portal.clients.appointments import (
 )
 from portal.clients.base import Caller, PlanAPINotFound, PlanAPIRejected
 from portal.extensions import db
+from portal.forms import PortalForm, choices, form_key_field, strip
 from portal.i18n import TZ, date_example, parse_date_input
 from portal.models import CalendarFeed, utcnow
-from portal.outbox import form_key as _form_key
-from portal.outbox import new_form_key
 from portal.pages import fetch, render_page
 
 bp = Blueprint("appointments", __name__)
@@ -262,60 +262,71 @@ PARTS_OF_DAY = {
 WINDOWS = 3  # preferred times a citizen can give
 
 
-@dataclass
-class MoveForm:
-    """The move request as typed; kept as text so nothing the citizen wrote is lost."""
+def _part_of_day(value: object) -> str:
+    return value if isinstance(value, str) and value in PARTS_OF_DAY else "day"
 
-    reason: str = ""
-    dates: list[str] = field(default_factory=lambda: [""] * WINDOWS)
-    parts: list[str] = field(default_factory=lambda: ["day"] * WINDOWS)
-    # Made here, on the server; the outbox binds it to the person, the actor and the
-    # appointment, so a key copied from someone else's form cannot touch their request.
-    form_key: str = field(default_factory=new_form_key)
-    errors: dict[str, str] = field(default_factory=dict)
-    windows: list[TimeWindow] = field(default_factory=list)
 
-    @classmethod
-    def from_request(cls) -> MoveForm:
-        form = request.form
-        return cls(
-            reason=form.get("reason", "").strip()[: REASON_MAX * 2],
-            dates=[form.get(f"date_{n}", "").strip()[:20] for n in range(1, WINDOWS + 1)],
-            parts=[
-                p if (p := form.get(f"part_{n}", "day")) in PARTS_OF_DAY else "day"
-                for n in range(1, WINDOWS + 1)
-            ],
-            form_key=_form_key(form.get("form_key")) or new_form_key(),
-        )
+_PART = {
+    "choices": choices((code, label) for code, (label, _s, _e) in PARTS_OF_DAY.items()),
+    "default": "day",
+    "validate_choice": False,
+    "filters": [_part_of_day],
+}
 
-    def validate(self) -> bool:
-        if not self.reason:
-            self.errors["reason"] = _("Write why you want to move the appointment.")
-        elif len(self.reason) > REASON_MAX:
-            self.errors["reason"] = _("Write at most %(num)d characters.", num=REASON_MAX)
+
+class MoveForm(PortalForm):
+    """The move request; kept as text so nothing the citizen wrote is lost. Its `form_key`
+    is made here, on the server; the outbox binds it to the person, the actor and the
+    appointment, so a key copied from someone else's form cannot touch their request."""
+
+    form_key = form_key_field()
+    reason = TextAreaField(
+        _l("Why do you want to move the appointment?"), filters=[strip(REASON_MAX * 2)]
+    )
+    date_1 = StringField(_l("Day %(num)d", num=1), filters=[strip(20)])
+    part_1 = SelectField(_l("Time of day, day %(num)d", num=1), **_PART)
+    date_2 = StringField(_l("Day %(num)d", num=2), filters=[strip(20)])
+    part_2 = SelectField(_l("Time of day, day %(num)d", num=2), **_PART)
+    date_3 = StringField(_l("Day %(num)d", num=3), filters=[strip(20)])
+    part_3 = SelectField(_l("Time of day, day %(num)d", num=3), **_PART)
+
+    windows: list[TimeWindow]
+
+    def days(self) -> list[tuple[Any, Any]]:
+        """(date field, time-of-day field) for each preferred time."""
+        return [(self[f"date_{n}"], self[f"part_{n}"]) for n in range(1, WINDOWS + 1)]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        reason = self.reason.data or ""
+        if not reason:
+            self.add_error("reason", _("Write why you want to move the appointment."))
+        elif len(reason) > REASON_MAX:
+            self.add_error("reason", _("Write at most %(num)d characters.", num=REASON_MAX))
         today = datetime.now(TZ).date()
         self.windows = []
-        for n, (text, part) in enumerate(zip(self.dates, self.parts, strict=True), start=1):
-            if not text:
+        for date_field, part_field in self.days():
+            if not date_field.data:
                 continue
-            day = parse_date_input(text)
+            day = parse_date_input(date_field.data)
             if day is None:
-                self.errors[f"date_{n}"] = _(
-                    "Write the date like this: %(example)s.", example=date_example(14)
+                self.add_error(
+                    date_field.name,
+                    _("Write the date like this: %(example)s.", example=date_example(14)),
                 )
             elif day <= today:
-                self.errors[f"date_{n}"] = _("Choose a day after today.")
+                self.add_error(date_field.name, _("Choose a day after today."))
             elif day > today + timedelta(days=365):
-                self.errors[f"date_{n}"] = _("Choose a day within the next year.")
+                self.add_error(date_field.name, _("Choose a day within the next year."))
             else:
-                _label, start, end = PARTS_OF_DAY[part]
+                _label, start, end = PARTS_OF_DAY[part_field.data]
                 self.windows.append(
                     TimeWindow(
                         start=datetime.combine(day, start, TZ), end=datetime.combine(day, end, TZ)
                     )
                 )
-        if not any(self.dates):
-            self.errors["date_1"] = _("Give at least one day when you can come.")
+        if not any(date_field.data for date_field, _part in self.days()):
+            self.add_error("date_1", _("Give at least one day when you can come."))
         return not self.errors
 
 
@@ -331,8 +342,6 @@ def _move_page(appointment: Appointment | None, form: MoveForm, step: str) -> Re
         appointment=appointment,
         form=form,
         step=step,
-        windows=WINDOWS,
-        parts_of_day={code: label for code, (label, _s, _e) in PARTS_OF_DAY.items()},
         reason_max=REASON_MAX,
         today=datetime.now(TZ).date(),
     )
@@ -344,10 +353,8 @@ def move(appointment_id: str) -> ResponseReturnValue:
     """GET: the form. POST: check it, then the summary (or the form again with errors)."""
     _require_write()
     appointment = _appointment_or_404(pages.caller(), appointment_id)
-    if request.method == "GET":
-        return _move_page(appointment, MoveForm(), "form")
-    form = MoveForm.from_request()
-    if "edit" in request.form:
+    form = MoveForm()
+    if request.method == "GET" or "edit" in request.form:
         return _move_page(appointment, form, "form")
     if not form.validate():
         response = _move_page(appointment, form, "form")
@@ -362,15 +369,15 @@ def move_send(appointment_id: str) -> ResponseReturnValue:
     """Send through the outbox. Reads nothing first: a down plan API must not lose it."""
     _require_write()
     caller, person_id = pages.caller(), pages.person_id()
-    form = MoveForm.from_request()
+    form = MoveForm()
     if form.validate():
         write = AppointmentsClient.request_change(
-            person_id, appointment_id, form.reason, form.windows
+            person_id, appointment_id, form.reason.data, form.windows
         )
         try:
-            outbox.submit(write, caller, form.form_key)
+            outbox.submit(write, caller, form.form_key.data)
         except (PlanAPIRejected, PlanAPINotFound):
-            form.errors["reason"] = _("We could not send your request. Check what you wrote.")
+            form.add_error("reason", _("We could not send your request. Check what you wrote."))
     if form.errors:
         appointment, _failed = fetch(
             lambda: AppointmentsClient(caller).get_appointment(person_id, appointment_id)
@@ -379,7 +386,7 @@ def move_send(appointment_id: str) -> ResponseReturnValue:
         response.status_code = 400
         return response
     target = url_for(
-        "appointments.move_receipt", appointment_id=appointment_id, form_key=form.form_key
+        "appointments.move_receipt", appointment_id=appointment_id, form_key=form.form_key.data
     )
     return redirect(target, 303)
 
