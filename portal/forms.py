@@ -24,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from portal import outbox
 
 
-class PortalForm(FlaskForm):  # type: ignore[misc]
+class PortalForm(FlaskForm):
     class Meta:
         csrf = False  # CSRFProtect has checked the POST already
 

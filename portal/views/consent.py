@@ -18,7 +18,6 @@ refused with 403 on every change view.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -26,16 +25,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, SelectMultipleField
 
 from auth.access import access
 from auth.session import ActingAs
 from portal import outbox, pages, waiting
 from portal.clients.base import Caller, PlanAPIRejected, PlanAPIUnavailable, Write
 from portal.clients.consents import GRANT, RENEW, WITHDRAW, Consent, ConsentsClient, ConsentText
+from portal.forms import PortalForm, choices, form_key_field, strip
 from portal.i18n import TZ, short_date
 from portal.models import OutboxMessage
 from portal.outbox import form_key as _form_key
-from portal.outbox import new_form_key
 from portal.pages import DEPARTMENTS, load_plan, optional
 
 bp = Blueprint("consent", __name__)
@@ -201,11 +201,29 @@ def index() -> ResponseReturnValue:
 # --- give: explanation → scope → summary → receipt -----------------------------------
 
 
-@dataclass
-class GiveForm:
-    form_key: str
-    text_version: str
-    departments: list[str]
+class ConsentForm(PortalForm):
+    """Departments to give or withdraw consent for (and the consent text given on),
+    carried from the choice to the summary; the form key is made on the server."""
+
+    form_key = form_key_field()
+    text_version = HiddenField(filters=[strip(32)])
+    department = SelectMultipleField(validate_choice=False)
+
+    def departments(self, allowed: Iterable[str] | None = None) -> list[str]:
+        """The known departments ticked (of `allowed`, if given), in the usual order."""
+        chosen = _departments(self.department.data or [])
+        return chosen if allowed is None else [d for d in chosen if d in set(allowed)]
+
+    def offer(self, departments: Iterable[str], chosen: list[str]) -> ConsentForm:
+        self.department.choices = choices((d, str(DEPARTMENTS.get(d, d))) for d in departments)
+        self.department.data = chosen
+        return self
+
+
+class ConsentSendForm(ConsentForm):
+    """The sending step: a form without a valid key is refused, not given a new one."""
+
+    form_key = form_key_field(new=False)
 
 
 def _offered(consents: list[Consent]) -> list[str]:
@@ -217,17 +235,14 @@ def _offered(consents: list[Consent]) -> list[str]:
     return [d for d in listed if d not in covered]
 
 
-def _give_page(
-    step: str, text: ConsentText, offered: list[str], form: GiveForm, errors: dict[str, str]
-) -> str:
+def _give_page(step: str, text: ConsentText, form: ConsentForm) -> str:
     return render_template(
         "pages/consent/give.html",
         step=step,
         text=text,
         paragraphs=_text_paragraphs(text),
-        choices=[(d, str(INFORMATION[d])) for d in offered],
+        information={d: str(INFORMATION[d]) for d in DEPARTMENTS},
         form=form,
-        errors=errors,
         valid_months=VALID_MONTHS,
         purpose=PURPOSE,
     )
@@ -247,8 +262,7 @@ def give() -> ResponseReturnValue:
     if not offered:
         return _nothing_to_give()
     text = _client().get_current_text()
-    form = GiveForm(form_key="", text_version=text.version, departments=[])
-    return _give_page("explain", text, offered, form, {})
+    return _give_page("explain", text, ConsentForm(text_version=text.version))
 
 
 def _text_or_404(version: str) -> ConsentText:
@@ -262,25 +276,21 @@ def _text_or_404(version: str) -> ConsentText:
 def give_scope() -> ResponseReturnValue:
     """Step 2 (GET, or POST to change the choice) and on to step 3, the summary (POST)."""
     _require_change()
-    source = request.form if request.method == "POST" else request.args
-    text = _text_or_404(source.get("text_version", ""))
+    form = ConsentForm(formdata=request.form if request.method == "POST" else request.args)
+    text = _text_or_404(form.text_version.data or "")
     offered = _offered(_consents())
     if not offered:
         return _nothing_to_give()
-    chosen = [d for d in _departments(source.getlist("department")) if d in offered]
+    chosen = form.departments(offered)
     if request.method == "GET":
         chosen = chosen or list(offered)  # every department is explained; untick to leave out
-    form = GiveForm(
-        form_key=_form_key(source.get("form_key")) or new_form_key(),
-        text_version=text.version,
-        departments=chosen,
-    )
+    form.offer(offered, chosen)
     if request.method == "GET" or "edit" in request.form:
-        return _give_page("scope", text, offered, form, {})
+        return _give_page("scope", text, form)
     if not chosen:
-        errors = {"department": _("Choose at least one department.")}
-        return _give_page("scope", text, offered, form, errors), 400
-    return _give_page("summary", text, offered, form, {})
+        form.add_error("department", _("Choose at least one department."))
+        return _give_page("scope", text, form), 400
+    return _give_page("summary", text, form)
 
 
 @bp.post("/samtykke/giv/send")
@@ -288,9 +298,12 @@ def give_scope() -> ResponseReturnValue:
 def give_send() -> ResponseReturnValue:
     """Confirm: send through the outbox. Works while the plan API is down (then queued)."""
     _require_change()
-    form_key = _form_key(request.form.get("form_key"))
-    text_version = request.form.get("text_version", "")[:32]
-    departments = _departments(request.form.getlist("department"))
+    form = ConsentSendForm()
+    form_key, text_version, departments = (
+        form.form_key.data,
+        form.text_version.data,
+        form.departments(),
+    )
     if form_key is None or not text_version or not departments:
         abort(400)
     if _sent(GRANT, "", form_key):
@@ -331,18 +344,16 @@ def _submit(write: Write, form_key: str) -> ResponseReturnValue:
 # --- withdraw: (choose) → confirm → receipt ------------------------------------------
 
 
-def _withdraw_page(
-    consent: Consent, step: str, chosen: list[str], form_key: str, errors: dict[str, str]
-) -> str:
+def _withdraw_page(consent: Consent, step: str, form: ConsentForm) -> str:
+    held = [s.department for s in consent.active_scopes]
     return render_template(
         "pages/consent/withdraw.html",
         consent=consent,
         step=step,
-        chosen=chosen,
-        form_key=form_key,
-        errors=errors,
-        choices=[(s.department, s.information) for s in consent.active_scopes],
-        everything=set(chosen) == {s.department for s in consent.active_scopes},
+        chosen=form.department.data,
+        form=form,
+        information={s.department: s.information for s in consent.active_scopes},
+        everything=set(form.department.data) == set(held),
     )
 
 
@@ -362,9 +373,8 @@ def withdraw(consent_id: str) -> ResponseReturnValue:
     consent = _withdrawable(consent_id)
     held = [s.department for s in consent.active_scopes]
     asked = [d for d in _departments(request.args.getlist("afdeling")) if d in held]
-    if request.args.get("vaelg"):
-        return _withdraw_page(consent, "choose", asked or held, new_form_key(), {})
-    return _withdraw_page(consent, "confirm", asked or held, new_form_key(), {})
+    form = ConsentForm(formdata=None).offer(held, asked or held)
+    return _withdraw_page(consent, "choose" if request.args.get("vaelg") else "confirm", form)
 
 
 @bp.post("/samtykke/<string:consent_id>/traek-tilbage")
@@ -373,12 +383,12 @@ def withdraw_choose(consent_id: str) -> ResponseReturnValue:
     _require_change()
     consent = _withdrawable(consent_id)
     held = [s.department for s in consent.active_scopes]
-    chosen = [d for d in _departments(request.form.getlist("department")) if d in held]
-    form_key = _form_key(request.form.get("form_key")) or new_form_key()
-    if not chosen:
-        errors = {"department": _("Choose at least one department.")}
-        return _withdraw_page(consent, "choose", chosen, form_key, errors), 400
-    return _withdraw_page(consent, "confirm", chosen, form_key, {})
+    form = ConsentForm()
+    form.offer(held, form.departments(held))
+    if not form.department.data:
+        form.add_error("department", _("Choose at least one department."))
+        return _withdraw_page(consent, "choose", form), 400
+    return _withdraw_page(consent, "confirm", form)
 
 
 @bp.post("/samtykke/<string:consent_id>/traek-tilbage/send")
@@ -386,8 +396,8 @@ def withdraw_choose(consent_id: str) -> ResponseReturnValue:
 def withdraw_send(consent_id: str) -> ResponseReturnValue:
     """Sends without reading first, so a withdrawal is never lost to a down plan API."""
     _require_change()
-    form_key = _form_key(request.form.get("form_key"))
-    departments = _departments(request.form.getlist("department"))
+    form = ConsentSendForm()
+    form_key, departments = form.form_key.data, form.departments()
     if form_key is None or not departments:
         abort(400)
     if _sent(WITHDRAW, consent_id, form_key):
@@ -413,7 +423,7 @@ def renew(consent_id: str) -> ResponseReturnValue:
     return render_template(
         "pages/consent/renew.html",
         consent=consent,
-        form_key=new_form_key(),
+        form=ConsentForm(formdata=None),
         valid_months=VALID_MONTHS,
         due=_renewal_due(consent),
     )
@@ -423,7 +433,7 @@ def renew(consent_id: str) -> ResponseReturnValue:
 @access("citizen_write")
 def renew_send(consent_id: str) -> ResponseReturnValue:
     _require_change()
-    form_key = _form_key(request.form.get("form_key"))
+    form_key = ConsentSendForm().form_key.data
     if form_key is None:
         abort(400)
     if _sent(RENEW, consent_id, form_key):
