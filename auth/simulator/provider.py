@@ -44,6 +44,8 @@ MISBEHAVIOURS = {
     "replay_id_token": "send the previous ID token again (old nonce)",
     "no_loa": "leave out the assurance-level claim",
     "reuse_code": "let an authorization code be redeemed more than once",
+    "no_role": "leave out the role claim (a workforce provider that lets anyone in)",
+    "other_nonce": "a fresh, valid ID token (right at_hash) with the previous login's nonce",
 }
 SIGNING_ALGORITHMS = ("RS256", "PS256", "ES256")
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -191,6 +193,7 @@ class Issuer:
     tokens: dict[str, Token] = field(default_factory=dict)
     used_nonces: set[tuple[str, str]] = field(default_factory=set)
     last_id_token: dict[str, str] = field(default_factory=dict)
+    last_nonce: dict[str, str] = field(default_factory=dict)
     misbehaviour: str | None = None
     ended_sessions: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -226,7 +229,7 @@ class Issuer:
             claims[self.claims.cpr] = identity.cpr
         if self.misbehaviour != "no_loa" and released:
             claims[self.claims.loa] = self.claims.loa_value(user.level)
-        if self.role:
+        if self.role and self.misbehaviour != "no_role":
             claims["role"] = self.role
         return claims
 
@@ -329,6 +332,16 @@ class SimOpenIDCode(OpenIDCode):
         # Checked when the login page is shown and again when it is posted; the nonce is
         # recorded only once a code is issued for it (save_authorization_code).
         return (request.payload.client_id, nonce) in self.issuer.used_nonces
+
+    def get_authorization_code_claims(self, authorization_code: Any) -> dict[str, Any]:
+        claims: dict[str, Any] = super().get_authorization_code_claims(authorization_code)
+        client_id, nonce = authorization_code.client_id, claims.get("nonce")
+        previous = self.issuer.last_nonce.get(client_id)
+        if self.issuer.misbehaviour == "other_nonce" and previous:
+            claims["nonce"] = previous
+        elif nonce:
+            self.issuer.last_nonce[client_id] = nonce
+        return claims
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:
         now = int(time.time())

@@ -22,7 +22,14 @@ from joserfc.jwk import RSAKey
 from auth.oidc import ConfigError, settings_from_config
 from auth.session import SESSION_KEY
 from tests.unit.auth.conftest import Simulator, make_portal, start_simulator
-from tests.unit.auth.test_login import Flow, logged_in, session_data
+from tests.unit.auth.test_login import (
+    STATE_REFUSED,
+    Flow,
+    logged_in,
+    reason,
+    refused,
+    session_data,
+)
 from tests.unit.conftest import FakePlanAPI, normalize
 
 
@@ -188,8 +195,8 @@ def test_a_started_login_expires(simulator: Simulator, portal: Flask) -> None:
         row = db.session.scalars(db.select(LoginState)).one()
         row.data = {**row.data, "created": row.data["created"] - original - 1}
         db.session.commit()
-    response = client.get(callback)
-    assert response.status_code == 400 and not logged_in(client)
+    assert reason(refused(client.get(callback))) == STATE_REFUSED
+    assert not logged_in(client)
 
 
 @pytest.mark.parametrize(

@@ -510,3 +510,62 @@ def test_only_failed_callbacks_count_towards_the_login_limit(
     client = app.test_client()
     statuses = [client.get("/log-ind/callback?state=x&code=y").status_code for _ in range(3)]
     assert statuses == [400, 400, 429]
+
+
+# -- each refusal for its own reason (a planted bug elsewhere must not hide behind another) --
+
+STATE_REFUSED = (
+    "Login kunne ikke gennemføres, fordi det blev startet i et andet vindue, "
+    "allerede var brugt eller tog for lang tid."
+)
+NOT_VERIFIED = (
+    "Svaret fra MitID kunne ikke bekræftes, så af hensyn til din sikkerhed er "
+    "du ikke blevet logget ind."
+)
+NOT_CASEWORKER = "Dit medarbejderlogin giver ikke adgang til Mit Overblik."
+
+
+def reason(soup: BeautifulSoup) -> str:
+    """The sentence under the heading that says why the login was refused."""
+    return normalize(soup.h1.find_next("p").text)
+
+
+def test_a_login_state_is_used_up_by_its_first_answer(flow: Flow, client: FlaskClient) -> None:
+    """A login that came back cancelled is over: its state cannot carry a code later, even
+    from a browser that still holds it (a second tab's copy of the session, a race)."""
+    from auth.views import PENDING_KEY
+
+    callback = flow.at_provider(flow.start())
+    state = query(callback)["state"]
+    cancelled = refused(client.get(f"/log-ind/callback?error=access_denied&state={state}"))
+    assert reason(cancelled) == "Du afbrød login. Intet er gemt."
+    with client.session_transaction() as session:
+        session[PENDING_KEY] = [state]  # only the shared store can refuse it now
+    assert reason(refused(flow.callback(callback))) == STATE_REFUSED
+    assert not logged_in(client)
+
+
+def test_an_id_token_with_another_logins_nonce_is_refused_for_the_nonce(
+    flow: Flow, client: FlaskClient, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Correctly signed, right issuer, audience and at_hash: only the nonce is wrong."""
+    assert flow.login("p-jonas").status_code == 302
+    client.post("/log-af", data={"csrf_token": csrf_token(client)})
+    simulator.misbehave("other_nonce")
+    assert reason(refused(flow.login("p-jonas"))) == NOT_VERIFIED
+    assert "login refused (nonce)" in caplog.text
+    assert not logged_in(client)
+
+
+def test_the_portal_itself_checks_the_caseworker_role(
+    client: FlaskClient, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A workforce provider that lets anyone of the organisation log in (no role claim):
+    the portal refuses, not the provider."""
+    simulator.misbehave("no_role", issuer="workforce")
+    flow = Flow(client, simulator)
+    response = flow.callback(flow.at_provider(flow.start("/medarbejder/log-ind"), "cw-lene"))
+    assert reason(refused(response, status=403)) == NOT_CASEWORKER
+    assert "login refused (not_caseworker)" in caplog.text
+    assert client.get("/test/medarbejder").status_code == 302
+    assert not logged_in(client)
