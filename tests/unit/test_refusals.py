@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.unit import citizen_builders as b
 from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 
@@ -120,3 +121,39 @@ def test_a_citizen_as_themself_keeps_the_general_reason(
     assert got_h1 == h1
     assert reason.startswith("Du kan kun se" if not headers else "You can only see")
     assert "Jeg vil have et job" not in page
+
+
+def test_a_session_claiming_another_basis_than_the_plan_api_gave_is_refused(
+    sign_in: SignIn, client: FlaskClient, pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    """Bent holds a power of attorney for Mette covering her plan. A session that says he
+    acts for her with custody (which covers everything) is refused: the basis is compared
+    with the one the plan API listed, not only the person."""
+    bent = {"id": "p-bent", "name": "Bent Nielsen", "basis": "self", "age": 67, "scope": []}
+    mette = {
+        "id": "p-mette",
+        "name": "Mette Lund Sørensen",
+        "basis": "power_of_attorney",
+        "age": 41,
+        "scope": ["plan:read"],
+    }
+    sign_in(
+        "p-mette",
+        "Mette Lund Sørensen",
+        basis="power_of_attorney",
+        actor=("p-bent", "Bent Nielsen"),
+        options=[bent, mette],
+    )
+    with client.session_transaction() as session:
+        session["auth"]["acting"]["scope"] = ["plan:read"]
+    outside = pages.get("/samtykke", status=403)  # outside the scope: refused as such
+    assert normalize(outside.h1.text) == "Din fuldmagt dækker ikke dette"
+    with client.session_transaction() as session:
+        session["auth"]["acting"]["basis"] = "custody"
+    fake_planapi.on("GET", paths.consents("p-mette"), json=b.items())
+    fake_planapi.on("GET", paths.plan("p-mette"), json=b.plan())
+    before = len(fake_planapi.requests)
+    h1, _reason, page = refused(pages, "/samtykke")
+    assert h1 == "Du kan ikke se barnets oplysninger"  # the basis the session claims
+    assert "Mette" not in page
+    assert fake_planapi.requests[before:] == [], "nothing read for a basis that does not hold"
