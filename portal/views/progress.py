@@ -9,7 +9,6 @@ records one response. Drafts ("Gem og fortsæt senere") live in the portal's DB.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,9 +31,9 @@ from portal.clients.questionnaires import (
     submit_response,
 )
 from portal.models import OutboxMessage
-from portal.outbox import form_key as _form_key
 from portal.outbox import new_form_key
 from portal.pages import optional
+from portal.progress_forms import AnswerForm, answer_form
 from portal.progress_sections import score_section
 
 bp = Blueprint("progress", __name__)
@@ -148,20 +147,6 @@ def index() -> ResponseReturnValue:
 # --- answering -----------------------------------------------------------------------
 
 
-def _error_messages(instrument: Instrument, errors: Mapping[str, str]) -> dict[str, str]:
-    numbers = {item.id: n for n, item in enumerate(instrument.ordered_items, start=1)}
-    messages = {}
-    for item_id, code in errors.items():
-        number = numbers.get(item_id, 0)
-        if code == "missing":
-            messages[item_id] = _("Choose an answer to question %(number)d.", number=number)
-        else:
-            messages[item_id] = _(
-                "Choose one of the answers shown for question %(number)d.", number=number
-            )
-    return messages
-
-
 def _answerable(instrument_id: str) -> tuple[str, Instrument]:
     """The instrument as this person answers it, if the one acting may answer it."""
     if not _may_answer(pages.acting()):
@@ -170,25 +155,12 @@ def _answerable(instrument_id: str) -> tuple[str, Instrument]:
     return person_id, _client().get_person_questionnaire(person_id, instrument_id)
 
 
-def _typed(instrument: Instrument) -> dict[str, str]:
-    return {item.id: request.form.get(scoring.field_name(item), "") for item in instrument.items}
-
-
-def _render_form(
-    instrument: Instrument,
-    answers: Mapping[str, Any],
-    form_key: str,
-    errors: Mapping[str, str] | None = None,
-    status: int = 200,
-) -> ResponseReturnValue:
+def _render_form(form: AnswerForm, status: int = 200) -> ResponseReturnValue:
     return (
         render_template(
             "pages/progress/answer.html",
-            instrument=instrument,
-            answers={k: str(v) for k, v in answers.items()},
-            form_key=form_key,
-            errors=errors or {},
-            field_name=scoring.field_name,
+            instrument=form.instrument,
+            form=form,
             for_child=pages.acting().basis == "custody",
             who5=WHO5,
         ),
@@ -202,8 +174,8 @@ def answer(instrument_id: str) -> ResponseReturnValue:
     person_id, instrument = _answerable(instrument_id)
     draft = drafts.find(pages.acting().actor_id, person_id, instrument_id)
     if draft is not None and draft.instrument_version == str(instrument.version):
-        return _render_form(instrument, draft.answers, draft.form_key)
-    return _render_form(instrument, {}, new_form_key())
+        return _render_form(answer_form(instrument, draft.answers, draft.form_key))
+    return _render_form(answer_form(instrument))
 
 
 @bp.post("/saadan-gaar-det/<string:instrument_id>/besvar")
@@ -211,19 +183,18 @@ def answer(instrument_id: str) -> ResponseReturnValue:
 def review(instrument_id: str) -> ResponseReturnValue:
     """ "Se dine svar" (to the summary) or "Gem og fortsæt senere" (keep a draft)."""
     person_id, instrument = _answerable(instrument_id)
-    form_key = _form_key(request.form.get("form_key")) or new_form_key()
-    checked = scoring.validate(instrument, request.form)
+    form = answer_form(instrument)
+    valid = form.validate()
     save = request.form.get("action") == "save"
-    if not save and not checked.ok:
-        messages = _error_messages(instrument, checked.errors)
-        return _render_form(instrument, _typed(instrument), form_key, messages, 400)
+    if not save and not valid:
+        return _render_form(form, 400)
     drafts.save(
         actor_id=pages.acting().actor_id,
         person_id=person_id,
         instrument_id=instrument_id,
         instrument_version=str(instrument.version),
-        answers=checked.answers,
-        form_key=form_key,
+        answers=form.checked.answers,
+        form_key=form.form_key.data,
         instrument=instrument.model_dump(mode="json"),
     )
     if save:
@@ -232,9 +203,7 @@ def review(instrument_id: str) -> ResponseReturnValue:
     return render_template(
         "pages/progress/summary.html",
         instrument=instrument,
-        answers=checked.answers,
-        form_key=form_key,
-        field_name=scoring.field_name,
+        form=form,
         for_child=pages.acting().basis == "custody",
     )
 
@@ -258,41 +227,41 @@ def _sendable(instrument_id: str, form_key: str) -> Instrument:
 @access("citizen_write")
 def send(instrument_id: str) -> ResponseReturnValue:
     person_id = pages.person_id()
-    form_key = _form_key(request.form.get("form_key"))
+    form_key = outbox.form_key(request.form.get("form_key"))
     if form_key is not None and outbox.sent(
         RESPONSE, person_id, instrument_id, pages.caller(), form_key
     ):
         # Sent before (a double click, or back and send again): one response, same receipt.
         return redirect(url_for("progress.receipt", form_key=form_key), 303)
-    instrument = _sendable(instrument_id, form_key or "")
-    checked = scoring.validate(instrument, request.form)
-    if form_key is None or not checked.ok:
-        messages = _error_messages(instrument, checked.errors)
-        return _render_form(
-            instrument, _typed(instrument), form_key or new_form_key(), messages, 400
-        )
+    form = answer_form(_sendable(instrument_id, form_key or ""))
+    instrument = form.instrument
+    if not form.validate() or form_key is None:
+        return _render_form(form, 400)
     acting = pages.acting()
-    write = submit_response(person_id, instrument, checked.answers, str(get_locale()))
+    write = submit_response(person_id, instrument, form.checked.answers, str(get_locale()))
     try:
         outbox.submit(write, pages.caller(), form_key)
     except PlanAPIRejected as refused:
-        messages = {}
         items = instrument.ordered_items
         for field, reason in refused.field_errors.items():
             # "answers.<n>.value": n indexes the answers as sent, in item order
             index = _ANSWER_FIELD.match(field)
             if index and int(index.group(1)) < len(items):
                 number = int(index.group(1)) + 1
-                messages[items[number - 1].id] = _(
-                    "Question %(number)d: the answer was not accepted (%(reason)s).",
-                    number=number,
-                    reason=reason,
+                form.add_error(
+                    scoring.field_name(items[number - 1]),
+                    _(
+                        "Question %(number)d: the answer was not accepted (%(reason)s).",
+                        number=number,
+                        reason=reason,
+                    ),
                 )
-        if not messages:
+        if not form.errors:
             flash(
                 _("Your answers could not be received. Please check them and send again."), "error"
             )
-        return _render_form(instrument, checked.answers, new_form_key(), messages, 400)
+        form.form_key.data = new_form_key()
+        return _render_form(form, 400)
     drafts.discard(acting.actor_id, person_id, instrument_id)
     return redirect(url_for("progress.receipt", form_key=form_key), 303)
 
@@ -301,7 +270,7 @@ def send(instrument_id: str) -> ResponseReturnValue:
 @access("citizen")
 def receipt(form_key: str) -> ResponseReturnValue:
     person_id = pages.person_id()
-    if _form_key(form_key) is None:
+    if outbox.form_key(form_key) is None:
         abort(404)
     message = outbox.receipt([RESPONSE], person_id, pages.caller(), form_key)
     if message is None or message.status == "rejected":

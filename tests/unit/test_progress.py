@@ -265,13 +265,12 @@ def test_missing_and_out_of_scale_answers_are_explained_and_kept(
         "Vælg et svar til spørgsmål 2.",
         "Vælg et af de viste svar til spørgsmål 4.",
     ]
-    assert soup.select_one(".alert-error a")["href"] == "#q-who5-2-5"
-    assert soup.find(id="q-who5-2-5"), "the summary links to the first radio"
+    # The summary links to the question's first radio, which has the field's own id.
+    assert soup.select_one(".alert-error a")["href"] == "#q-who5-2"
+    assert soup.find(id="q-who5-2")["value"] == "5", "the summary links to the first radio"
     assert soup.find("input", id="q-who5-1-3").has_attr("checked"), "typed answers are kept"
     assert form_key_of(soup) == key
-    assert (
-        "q-who5-4-error" in soup.find(id="q-who5-4-5").find_parent("fieldset")["aria-describedby"]
-    )
+    assert "q-who5-4-error" in soup.find(id="q-who5-4").find_parent("fieldset")["aria-describedby"]
 
 
 def test_who5_answer_summary_send_receipt(
@@ -291,7 +290,7 @@ def test_who5_answer_summary_send_receipt(
         "/saadan-gaar-det/who-5/besvar", who5_form(form_key=key, csrf_token=token, action="review")
     )
     assert normalize(summary.h1.text) == "Tjek dine svar"
-    assert [normalize(d.text) for d in summary.select("dd")] == [
+    assert [normalize(d.text) for d in summary.select(".check-answers td")] == [
         "Lidt mere end halvdelen af tiden",
         "Det meste af tiden",
         "Lidt mindre end halvdelen af tiden",
