@@ -8,9 +8,13 @@ writes the attempt to that citizen's access log ("who has seen my data" shows it
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import TextAreaField, ValidationError
 
 from auth.access import access
 from auth.guards import end_preview, start_preview
@@ -18,6 +22,7 @@ from auth.session import AuthSession
 from portal.clients.access_log import AccessLogClient
 from portal.clients.base import Caller
 from portal.clients.persons import CaseloadEntry, PersonsClient
+from portal.forms import PortalForm
 from portal.pages import refused
 
 bp = Blueprint("preview", __name__)
@@ -77,10 +82,27 @@ def index() -> ResponseReturnValue:
     )
 
 
+def _one_line(value: object) -> object:
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class PurposeForm(PortalForm):
+    """Why a caseworker opens a citizen's view; it goes to the citizen's access log."""
+
+    purpose = TextAreaField(_l("Purpose of the preview"), filters=[_one_line])
+
+    def validate_purpose(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError(_("Write why you want to see the citizen's view"))
+        if len(field.data) > PURPOSE_MAX:
+            raise ValidationError(
+                _("The purpose can be at most %(max)d characters", max=PURPOSE_MAX)
+            )
+
+
 @bp.route("/medarbejder/borgere/<string:person_id>", methods=["GET", "POST"])
 @access("caseworker")
 def start(person_id: str) -> ResponseReturnValue:
-    purpose = " ".join(request.form.get("purpose", "").split())
     entry = _caseload_entry(person_id)
     if entry is None:
         # Only an attempt to start (POST) is logged: a link (GET) must not write to
@@ -88,25 +110,15 @@ def start(person_id: str) -> ResponseReturnValue:
         if request.method == "POST":
             return _refuse_outside_caseload(person_id)
         return render_template("pages/preview/refused.html"), 403
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        if not purpose:
-            errors["purpose"] = _("Write why you want to see the citizen's view")
-        elif len(purpose) > PURPOSE_MAX:
-            errors["purpose"] = _("The purpose can be at most %(max)d characters", max=PURPOSE_MAX)
-        else:
-            start_preview(person_id, purpose)
-            return redirect(url_for("overview.index"))
-    status = 400 if errors else 200
+    form = PurposeForm()
+    if request.method == "POST" and form.validate():
+        start_preview(person_id, form.purpose.data)
+        return redirect(url_for("overview.index"))
     return (
         render_template(
-            "pages/preview/start.html",
-            entry=entry,
-            purpose=purpose,
-            errors=errors,
-            purpose_max=PURPOSE_MAX,
+            "pages/preview/start.html", entry=entry, form=form, purpose_max=PURPOSE_MAX
         ),
-        status,
+        400 if form.errors else 200,
     )
 
 
