@@ -62,8 +62,6 @@ class Config:
     PLANAPI_SERVICE_TOKEN = _env("PLANAPI_SERVICE_TOKEN", "")
     PLANAPI_TIMEOUT = float(_env("PLANAPI_TIMEOUT", "2.0"))
     PLANAPI_READ_RETRIES = _env_int("PLANAPI_READ_RETRIES", 1)
-    # A page's independent reads side by side (portal/parallel.py); 0 sends them in turn.
-    PLANAPI_PARALLEL = _env_int("PLANAPI_PARALLEL", 1) == 1
 
     # The portal's own address as citizens reach it (https://mitoverblik.kommune.dk):
     # absolute links (OIDC redirect, calendar feed) and the trusted hosts come from it,
