@@ -30,6 +30,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
+from identity import Caller
+from portal.clients.base import PlanAPIError, PlanAPIForbidden
 from portal.clients.events import EventsClient, FeedEvent, NoticeRecipients
 from portal.extensions import db
 from portal.notices import channels as channel_module
@@ -243,11 +245,50 @@ def _public_base(config: Any) -> str:
     return str(config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000")
 
 
+PLAN_PDF_NAMES = {"da": "min-plan.pdf", "en": "my-plan.pdf"}
+
+
+def _reader(notice: Notice) -> Caller | None:
+    """Whom the plan is read as for a letter to this recipient: the person, a parent with
+    custody or a power-of-attorney holder, as the plan API names them now (None: no longer
+    one of them)."""
+    if notice.recipient_id == notice.person_id:
+        return Caller.as_self(notice.person_id)
+    for recipient in EventsClient().list_notice_recipients(notice.person_id).recipients:
+        if recipient.person_id == notice.recipient_id:
+            if recipient.basis == "custody":
+                return Caller.custody(recipient.person_id)
+            if recipient.basis == "power_of_attorney":
+                return Caller.power_of_attorney(recipient.person_id)
+    return None
+
+
+def _plan_attachment(notice: Notice) -> tuple[channel_module.Attachment, ...]:
+    """The changed plan as the one-page fridge plan in PDF, read as the recipient would read
+    it (so the plan API checks the basis and logs the read), for a Digital Post letter. If
+    the plan API does not answer, the letter waits and is tried again with the rest."""
+    from portal.pdf import plan_pdf  # WeasyPrint is loaded only by a worker that needs it
+
+    try:
+        caller = _reader(notice)
+        if caller is None:
+            return ()
+        content = plan_pdf(caller, notice.person_id, kind="fridge", language=notice.language)
+    except PlanAPIForbidden:
+        return ()  # e.g. a power of attorney that does not cover the plan: the letter alone
+    except PlanAPIError as exc:
+        raise channel_module.ChannelError(f"plan PDF: {exc}") from exc
+    name = PLAN_PDF_NAMES.get(notice.language, PLAN_PDF_NAMES["da"])
+    return (channel_module.Attachment(name, "application/pdf", content),)
+
+
 def outgoing(notice: Notice, sent_by: str = "") -> channel_module.Outgoing:
     config = current_app.config
     text = texts.compose(notice.kind, notice.language, _public_base(config), notice.resource)
     html = render_template("notices/email.html", text=text, language=notice.language)
     attachments: tuple[channel_module.Attachment, ...] = ()
+    if notice.channel == "digital_post" and notice.event_type == "plan.changed":
+        attachments = _plan_attachment(notice)
     return channel_module.Outgoing(
         reference=f"notice-{notice.id}",
         to=notice.address,

@@ -3,13 +3,16 @@ a real SMTP server (aiosmtpd), the demo SMS gateway and the Digital Post spool."
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from identity import Caller
 from portal.extensions import db
 from portal.notices import texts
 from portal.notices.channels import MEMO_NS
@@ -208,3 +211,46 @@ def test_a_message_is_told_to_the_other_side_never_its_content(
     for told in (mailbox.texts()[0], text):
         assert "/beskeder" in told and "depression" not in told
         assert_harmless(told)
+
+
+def test_a_changed_plan_goes_by_digital_post_with_the_fridge_plan_as_pdf(
+    notices_app: Flask,
+    api_app: Flask,
+    mailbox: Mailbox,
+    sms_gateway: Gateway,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The wiring: whom the plan is read as, which plan, which language, where the file goes
+    (WeasyPrint's output itself: tests/unit/test_messages.py, ~4 s a render, not repeated)."""
+    made: list[tuple[Caller, str, str, str]] = []
+
+    def plan_pdf(caller: Caller, person_id: str, *, kind: str, language: str) -> bytes:
+        made.append((caller, person_id, kind, language))
+        return b"%PDF-1.7 " + person_id.encode() + caller.actor_id.encode()
+
+    monkeypatch.setattr("portal.pdf.plan_pdf", plan_pdf)
+    at(notices_app, NOON)
+    choose(notices_app, "p-mette", language="en")
+    settle(notices_app, mailbox, sms_gateway)
+    for old in (tmp_path / "digital-post").glob("*.xml"):
+        old.unlink()
+    demo_event(api_app, "plan-changed", "p-mette")
+    tick(notices_app)
+    # Mette reads her own plan; Bent's power of attorney covers her plan (but not her
+    # appointments, which the fridge plan shows: the plan API would refuse that read).
+    assert (Caller.as_self("p-mette"), "p-mette", "fridge", "en") in made
+    assert all(c.basis in ("self", "power_of_attorney") for c, *_ in made)
+    ns = {"memo": MEMO_NS}
+    letters = {}
+    for path in (tmp_path / "digital-post").glob("*.xml"):
+        memo = ET.fromstring(path.read_bytes())  # noqa: S314 - our own files
+        to = memo.findtext("memo:MessageHeader/memo:Recipient/memo:recipientID", namespaces=ns)
+        letters[to] = memo.findall("memo:MessageBody/memo:AdditionalDocument", ns)
+    (pdf,) = letters["0906852990"]  # Mette
+    assert pdf.findtext("memo:File/memo:filename", namespaces=ns) == "my-plan.pdf"
+    assert pdf.findtext("memo:File/memo:encodingFormat", namespaces=ns) == "application/pdf"
+    content = base64.b64decode(pdf.findtext("memo:File/memo:content", namespaces=ns) or "")
+    assert content == b"%PDF-1.7 p-mettep-mette"
+    parts = [part.get_content_type() for m in mailbox.messages for part in m.walk()]
+    assert mailbox.messages and "application/pdf" not in parts  # e-mail never carries it
