@@ -185,6 +185,9 @@ PAGE_SCOPES: dict[str, tuple[str, ...]] = {
     "messages.document": ("documents:read",),
     "messages.send_document": ("documents:write",),
     "letters": ("letters:read",),
+    # The person's own notice addresses (e-mail, mobile) and choices: only for a power of
+    # attorney that covers the person's details, and read-only even then.
+    "notices": ("person:read",),
     "mydata.export": EVERY_READ_SCOPE,
     "mydata.export_json": EVERY_READ_SCOPE,
     # Forms that change something: a power of attorney must cover the change too, so it

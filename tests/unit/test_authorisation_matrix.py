@@ -41,7 +41,42 @@ PUBLIC = {
 }
 
 # Marks of person data the fake plan API hands out; none may be on a refusal page.
-DATA_MARKS = ("Jeg vil have et job", "Opfølgning på planen", "Økonomisk støtte til efterskole")
+DATA_MARKS = (
+    "Jeg vil have et job",
+    "Opfølgning på planen",
+    "Økonomisk støtte til efterskole",
+    "Tak for i går, jeg sender lønsedlen",
+    "Afgørelse om mentorstøtte",
+)
+LENE = {"id": "cw-lene", "name": "Lene Bach", "role": "coordinator", "role_title": "Koordinator"}
+
+
+def conversations(pid: str) -> dict[str, Any]:
+    message = {
+        "id": "m-1",
+        "author": {"kind": "citizen", "id": pid, "name": "X"},
+        "body": DATA_MARKS[3],
+        "sent_at": b.at(-1),
+    }
+    conversation = {
+        "id": "conv-1",
+        "person": b.person_ref(pid),
+        "contact": LENE,
+        "last_message_at": b.at(-1),
+        "messages": [message],
+    }
+    return {"items": [conversation], "recipients": [LENE]}
+
+
+def letter() -> dict[str, Any]:
+    return {
+        "id": "l-1",
+        "kind": "letter",
+        "title": DATA_MARKS[4],
+        "department": "social",
+        "sender": "Nordby Kommune",
+        "sent_on": "2026-11-20",
+    }
 
 
 @dataclass(frozen=True)
@@ -49,6 +84,7 @@ class Visitor:
     name: str
     subject: tuple[str, str] | None  # whose data the session shows
     may: frozenset[str]  # the access levels this visitor passes
+    also: frozenset[str] = frozenset()  # endpoints open to it beyond those levels
 
     def sign_in(self, sign_in: SignIn, client: FlaskClient) -> None:
         mette, emma, oliver = (
@@ -78,6 +114,26 @@ class Visitor:
         elif self.name == "unrelated citizen":
             freja = {"id": "p-freja", "name": "Freja Dam", "basis": "self", "age": 29, "scope": []}
             sign_in(*mette, basis="self", actor=("p-freja", "Freja Dam"), options=[freja])
+        elif self.name.startswith("power of attorney"):
+            # Bent holds a power of attorney for Mette: for everything, or for her plan and
+            # appointments only (as in the demo).
+            scope = POA_EVERY_SCOPE if self.name.endswith("in scope") else POA_NARROW_SCOPE
+            bent_self = {"id": "p-bent", "name": "Bent Nielsen", "basis": "self", "scope": []}
+            for_mette = {
+                "id": mette[0],
+                "name": mette[1],
+                "basis": "power_of_attorney",
+                "age": 41,
+                "scope": list(scope),
+            }
+            sign_in(
+                *mette,
+                basis="power_of_attorney",
+                actor=("p-bent", "Bent Nielsen"),
+                options=[bent_self, for_mette],
+            )
+            with client.session_transaction() as session:
+                session["auth"]["acting"]["scope"] = list(scope)
         elif self.name == "caseworker with caseload":
             sign_in(*mette, caseworker=("cw-lene", "Lene Bach"))
         else:  # a caseworker who could not start a preview of anyone outside the caseload
@@ -87,11 +143,51 @@ class Visitor:
 
 
 CITIZEN_READ = frozenset({"citizen_login", "citizen", "citizen_write"})
+POA_EVERY_SCOPE = (
+    "person:read",
+    "plan:read",
+    "cases:read",
+    "appointments:read",
+    "appointments:write",
+    "contacts:read",
+    "consents:read",
+    "consents:write",
+    "questionnaires:read",
+    "questionnaires:write",
+    "access-log:read",
+    "messages:read",
+    "messages:write",
+    "documents:read",
+    "documents:write",
+    "letters:read",
+)
+POA_NARROW_SCOPE = ("plan:read", "appointments:read")
+# What a power of attorney for the plan and the appointments opens, written out here (not
+# taken from the guards' own table): every other person page is refused as outside it.
+POA_NARROW_PAGES = frozenset(
+    {
+        "overview.index",
+        "plan.index",
+        "plan.fridge",
+        "plan.fridge_pdf",
+        "plan.pdf_download",
+        "appointments.index",
+        "appointments.ics",
+    }
+)
+OUTSIDE_SCOPE = "Din fuldmagt dækker ikke dette"
 VISITORS = [
     Visitor("self", ("p-mette", "Mette Lund Sørensen"), CITIZEN_READ),
     Visitor("parent of child", ("p-emma", "Emma Kjær Poulsen"), CITIZEN_READ),
     Visitor(
         "parent of adult child", ("p-oliver", "Oliver Kjær Poulsen"), frozenset({"citizen_login"})
+    ),
+    Visitor("power of attorney in scope", ("p-mette", "Mette Lund Sørensen"), CITIZEN_READ),
+    Visitor(
+        "power of attorney out of scope",
+        ("p-mette", "Mette Lund Sørensen"),
+        frozenset({"citizen_login"}),
+        POA_NARROW_PAGES,
     ),
     Visitor("unrelated citizen", ("p-mette", "Mette Lund Sørensen"), frozenset({"citizen_login"})),
     Visitor(
@@ -121,12 +217,44 @@ VIEW_REFUSALS = {
     ("progress.answer", "GET", "parent of child"),
     ("progress.review", "POST", "parent of child"),
     ("progress.send", "POST", "parent of child"),
+    # A power of attorney, even for everything, reads and sends messages and documents for
+    # the person but does not act in their name: no consent given, renewed or withdrawn, no
+    # questionnaire answered, no calendar feed (the person's own), no notice settings changed.
+    *(
+        (endpoint, method, "power of attorney in scope")
+        for endpoint, method in (
+            ("appointments.feed", "GET"),
+            ("appointments.feed_create", "POST"),
+            ("appointments.feed_revoke", "POST"),
+            ("consent.give", "GET"),
+            ("consent.give_scope", "GET"),
+            ("consent.give_scope", "POST"),
+            ("consent.give_send", "POST"),
+            ("consent.renew", "GET"),
+            ("consent.renew_send", "POST"),
+            ("consent.withdraw", "GET"),
+            ("consent.withdraw_choose", "POST"),
+            ("consent.withdraw_send", "POST"),
+            ("notices.save", "POST"),
+            ("progress.answer", "GET"),
+            ("progress.review", "POST"),
+            ("progress.send", "POST"),
+        )
+    ),
 }
 # Visitors with no basis for the person in their session: not even the name may show.
 NO_BASIS = {"parent of adult child", "unrelated citizen", "caseworker without caseload"}
 
 
 REPRESENTATIONS = {
+    "p-bent": [
+        {
+            "person": b.person_ref("p-mette", "Mette Lund Sørensen"),
+            "basis": "power_of_attorney",
+            "age": 41,
+            "scope": list(POA_NARROW_SCOPE),
+        }
+    ],
     "p-anders": [
         {
             "person": b.person_ref("p-emma", "Emma Kjær Poulsen"),
@@ -152,8 +280,8 @@ def plan_api(request: httpx.Request) -> httpx.Response:
         "questionnaires": b.items(),
         "scores": b.items(),
         "access-log": {"items": [], "page": 1, "page_size": 20, "total": 0},
-        "conversations": {"items": [], "recipients": []},
-        "letters": b.items(),
+        "conversations": conversations(pid),
+        "letters": b.items(letter()),
         "caseload": {
             "caseworker": b.caseworker_ref(),
             "items": [{"person": b.person_ref(), "age": 41, "has_plan": True}]
@@ -221,10 +349,15 @@ def test_every_route_for_every_visitor(
     token = pages.csrf_token("/")
     subject_id, subject_name = visitor.subject or ("p-mette", "Mette Lund Sørensen")
     wrong: list[str] = []
+    shown: set[str] = set()  # marks seen on allowed pages: the leak check looks for real text
     for endpoint, rule, method in cases(app):
         level = app.view_functions[endpoint]._access  # type: ignore[attr-defined]
         url = url_for_rule(app, rule, subject_id)
-        allowed = level in visitor.may and (endpoint, method, visitor.name) not in VIEW_REFUSALS
+        allowed = (level in visitor.may or endpoint in visitor.also) and (
+            endpoint,
+            method,
+            visitor.name,
+        ) not in VIEW_REFUSALS
         before = len(fake_planapi.requests)
         data = {"csrf_token": token, "person_id": subject_id} if method == "POST" else None
         response = client.open(url, method=method, data=data)
@@ -237,6 +370,8 @@ def test_every_route_for_every_visitor(
         refused = status == 403 or (status == 302 and "/log-ind" in (response.location or ""))
         if allowed and refused:
             wrong.append(f"{label}: refused, expected allowed")
+        if allowed:
+            shown.update(m for m in DATA_MARKS if m in body)
         if not allowed:
             if not refused:
                 wrong.append(f"{label}: allowed, expected refused")
@@ -244,6 +379,9 @@ def test_every_route_for_every_visitor(
             leaked = [m for m in marks if m in body]
             if leaked:
                 wrong.append(f"{label}: refusal shows {leaked}")
+            reason = OUTSIDE_SCOPE if visitor.also and level.startswith("citizen") else ""
+            if status == 403 and reason not in body:
+                wrong.append(f"{label}: refusal does not say {reason!r}")
             reads = [
                 str(r.url)
                 for r in fake_planapi.requests[before:]
@@ -251,10 +389,12 @@ def test_every_route_for_every_visitor(
             ]
             if reads:
                 wrong.append(f"{label}: refusal read person data {reads}")
-        # The session stays as it was (no logout, no preview ended) between routes.
-        if endpoint == "preview.end" and status in (302, 303):
+        # The session stays as it was (no logout, no preview ended, no other person chosen).
+        if endpoint in ("preview.end", "auth.choose_person") and status in (302, 303):
             visitor.sign_in(sign_in, client)
     assert not wrong, "\n".join(wrong)
+    if visitor.name == "self":
+        assert shown == set(DATA_MARKS)
 
 
 def test_plan_api_refusal_mid_session_shows_no_data(
