@@ -49,8 +49,11 @@ class ActingAs:
         """Whether this basis lets the actor read or do `scope` (e.g. "contacts:read").
 
         Self, custody and a preview cover every scope (a preview is refused writes
-        elsewhere); a power of attorney covers the scope it was given.
+        elsewhere); a power of attorney covers the scope it was given. A person's own part
+        in others' plans (`involvements:read`) is his alone, as the plan API says too.
         """
+        if scope == "involvements:read":
+            return self.is_self and not self.read_only
         return self.basis != "power_of_attorney" or scope in self.scope
 
     def caller(self) -> Caller:

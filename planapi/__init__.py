@@ -29,6 +29,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         composite,
         consents,
         events,
+        experience,
+        involvements,
         messages,
         persons,
         plan,
@@ -73,5 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(messages.bp)
     app.register_blueprint(composite.bp)
     app.register_blueprint(events.bp)
+    app.register_blueprint(involvements.bp)
+    app.register_blueprint(experience.bp)
     cli.init_app(app)
     return app

@@ -189,6 +189,8 @@ def relation_active(relation: Relation, today: date) -> bool:
 def _refusal(caller: Caller, person_id: str, scope: str) -> str | None:
     """Why this caller may not use `scope` for this person, or None when they may."""
     write = scope.endswith(":write")
+    if scope == "involvements:read" and caller.basis != "self":
+        return "Only the person themself may read his part in others' plans."
     if caller.basis == "caseworker_preview":
         if caller.role != "caseworker":
             return "Only a caseworker can preview."

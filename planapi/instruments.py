@@ -110,6 +110,7 @@ WHO5: dict[str, Any] = {
     },
     "generated": False,
     "estimated_minutes": 1,
+    "audience": "person",
 }
 
 GOAL_SCALE = {
@@ -156,6 +157,7 @@ PLAN_GOALS: dict[str, Any] = {
     },
     "generated": True,
     "estimated_minutes": 1,
+    "audience": "person",
 }
 
 AGREE_SCALE = {
@@ -171,75 +173,178 @@ AGREE_SCALE = {
     ],
 }
 
+# The wording, period and answer scale of the municipality's 2025 citizen survey on
+# helhedsorienteret indsats, so that answers can be compared with that baseline (there,
+# 7 of 16 agreed that their course had been easy to overview).
+SURVEY_PERIOD = _t("Tænk på de seneste 12 måneder.", "Think of the last 12 months.")
+
 EXPERIENCE_ITEMS = [
     (
-        "exp-goal",
-        _t("Jeg forstår målet med mine indsatser", "I understand the goal of my interventions"),
+        "exp-overview",
+        _t(
+            "Mit forløb med kommunen har været overskueligt",
+            "My course with the municipality has been easy to overview",
+        ),
     ),
     (
-        "exp-overview",
-        _t("Mit forløb har været let at overskue", "My course has been easy to overview"),
+        "exp-contact",
+        _t(
+            "Jeg har haft én fast kontaktperson i kommunen",
+            "I have had one regular contact person at the municipality",
+        ),
     ),
-    ("exp-contact", _t("Jeg har én primær kontaktperson", "I have one primary contact")),
-    ("exp-trust", _t("Jeg har tillid til min sagsbehandler", "I trust my caseworker")),
+    (
+        "exp-goal",
+        _t(
+            "Jeg har forstået målet med den hjælp, jeg har fået",
+            "I have understood the goal of the help I have received",
+        ),
+    ),
     (
         "exp-together",
-        _t("Medarbejderne arbejder godt sammen om mig", "The staff work well together about me"),
+        _t(
+            "Medarbejderne i kommunen har arbejdet sammen om min situation",
+            "The staff at the municipality have worked together on my situation",
+        ),
     ),
     (
         "exp-one-plan",
         _t(
-            "Der er én samlet plan bag det, jeg får",
-            "There is one overall plan behind what I get",
+            "Jeg har haft én samlet plan for den hjælp, jeg får",
+            "I have had one joint plan for the help I get",
+        ),
+    ),
+    (
+        "exp-trust",
+        _t(
+            "Jeg har haft tillid til de medarbejdere, jeg har mødt i kommunen",
+            "I have trusted the staff I have met at the municipality",
         ),
     ),
 ]
 
+PARENT_ITEMS = [
+    (
+        "par-overview",
+        _t(
+            "Mit barns forløb med kommunen har været overskueligt for mig",
+            "My child's course with the municipality has been easy for me to overview",
+        ),
+    ),
+    (
+        "par-contact",
+        _t(
+            "Jeg har vidst, hvem jeg skulle kontakte i kommunen om mit barn",
+            "I have known whom to contact at the municipality about my child",
+        ),
+    ),
+    (
+        "par-involved",
+        _t(
+            "Jeg er blevet inddraget i planen for mit barn",
+            "I have been involved in the plan for my child",
+        ),
+    ),
+    (
+        "par-together",
+        _t(
+            "Medarbejderne i kommunen har arbejdet sammen om mit barns situation",
+            "The staff at the municipality have worked together on my child's situation",
+        ),
+    ),
+    (
+        "par-trust",
+        _t(
+            "Jeg har haft tillid til de medarbejdere, jeg har mødt i kommunen",
+            "I have trusted the staff I have met at the municipality",
+        ),
+    ),
+]
+
+SURVEY_SOURCE = {
+    "name": "Borgerundersøgelsen om helhedsorienteret indsats (2025)",
+    "attribution": _t(
+        "Samme periode (de seneste 12 måneder) og samme svarskala som kommunens "
+        "borgerundersøgelse om helhedsorienteret indsats i 2025, så svarene kan sammenlignes.",
+        "The same period (the last 12 months) and the same answer scale as the municipality's "
+        "2025 citizen survey on holistic interventions, so that answers can be compared.",
+    ),
+    "url": None,
+}
+MEAN_1_5 = {
+    "method": "mean",
+    "offset": 1,
+    "factor": 25,
+    "raw_min": 1,
+    "raw_max": 5,
+    "reported_min": 0,
+    "reported_max": 100,
+    "note": None,
+}
+
+
+def _agree_items(items: list[tuple[str, dict[str, str]]]) -> list[dict[str, Any]]:
+    return [
+        {"id": item_id, "position": n, "text": text, "scale_id": "agree-5", "sub_goal_id": None}
+        for n, (item_id, text) in enumerate(items, start=1)
+    ]
+
+
 EXPERIENCE: dict[str, Any] = {
     "id": "experience",
-    "version": 1,
+    "version": 2,
+    "audience": "person",
     "title": _t("Sådan oplever du forløbet", "Your experience of the course"),
     "description": _t(
-        "Seks korte udsagn om, hvordan du oplever samarbejdet med kommunen.",
-        "Six short statements about how you experience working with the municipality.",
+        "Seks korte udsagn om, hvordan du har oplevet samarbejdet med kommunen.",
+        "Six short statements about how you have experienced working with the municipality.",
     ),
     "instructions": _t(
-        "Hvor enig eller uenig er du i hvert udsagn?", "How much do you agree with each statement?"
+        f"{SURVEY_PERIOD['da']} Hvor enig eller uenig er du i hvert udsagn?",
+        f"{SURVEY_PERIOD['en']} How much do you agree or disagree with each statement?",
     ),
     "languages": ["da", "en"],
-    "source": {
-        "name": (
-            "Kommunens egne spørgsmål "
-            "(temaer fra borgerundersøgelsen om helhedsorienteret indsats, 2025)"
-        ),
-        "attribution": _t(
-            "Udsagnene bygger på temaerne i borgerundersøgelsen om helhedsorienteret indsats "
-            "(2025): overblik, én kontaktperson, tillid og sammenhæng.",
-            "The statements follow the themes of the 2025 citizen survey on holistic "
-            "interventions: overview, one contact, trust and coherence.",
-        ),
-        "url": None,
-    },
+    "source": SURVEY_SOURCE,
     "scales": [AGREE_SCALE],
-    "items": [
-        {"id": item_id, "position": n, "text": text, "scale_id": "agree-5", "sub_goal_id": None}
-        for n, (item_id, text) in enumerate(EXPERIENCE_ITEMS, start=1)
-    ],
-    "scoring": {
-        "method": "mean",
-        "offset": 1,
-        "factor": 25,
-        "raw_min": 1,
-        "raw_max": 5,
-        "reported_min": 0,
-        "reported_max": 100,
-        "note": None,
-    },
+    "items": _agree_items(EXPERIENCE_ITEMS),
+    "scoring": MEAN_1_5,
     "generated": False,
     "estimated_minutes": 1,
 }
 
-INSTRUMENTS: dict[str, dict[str, Any]] = {i["id"]: i for i in (WHO5, PLAN_GOALS, EXPERIENCE)}
+EXPERIENCE_PARENT: dict[str, Any] = {
+    "id": "experience-parent",
+    "version": 1,
+    "audience": "family_member",
+    "title": _t("Sådan oplever du som forælder forløbet", "Your experience as a parent"),
+    "description": _t(
+        "Fem korte udsagn om, hvordan du som forælder har oplevet samarbejdet med kommunen. "
+        "Du svarer for dig selv, ikke for dit barn.",
+        "Five short statements about how you as a parent have experienced working with the "
+        "municipality. You answer for yourself, not for your child.",
+    ),
+    "instructions": _t(
+        f"{SURVEY_PERIOD['da']} Hvor enig eller uenig er du i hvert udsagn?",
+        f"{SURVEY_PERIOD['en']} How much do you agree or disagree with each statement?",
+    ),
+    "languages": ["da", "en"],
+    "source": SURVEY_SOURCE,
+    "scales": [AGREE_SCALE],
+    "items": _agree_items(PARENT_ITEMS),
+    "scoring": MEAN_1_5,
+    "generated": False,
+    "estimated_minutes": 1,
+}
+
+INSTRUMENTS: dict[str, dict[str, Any]] = {
+    i["id"]: i for i in (WHO5, PLAN_GOALS, EXPERIENCE, EXPERIENCE_PARENT)
+}
+# Experience items, summed up over all citizens for the municipality (caseworker area).
+EXPERIENCE_IDS = ("experience", "experience-parent")
+
+
+def for_audience(audience: str) -> list[str]:
+    return [i for i, inst in INSTRUMENTS.items() if inst.get("audience", "person") == audience]
 
 
 def for_person(instrument_id: str, sub_goals: list[Any]) -> dict[str, Any]:

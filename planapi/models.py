@@ -176,6 +176,8 @@ class Intervention(db.Model):  # type: ignore[name-defined]
     end_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(32))
     sector_plan_id: Mapped[str | None] = mapped_column(ForeignKey("sector_plans.id"))
+    # In a family plan: the members (person ids) the intervention is for; empty for all.
+    member_ids: Mapped[list[str]] = mapped_column(Json, default=list)
 
 
 class Benefit(db.Model):  # type: ignore[name-defined]
@@ -198,6 +200,8 @@ class Agreement(db.Model):  # type: ignore[name-defined]
     agreed_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
+    # The plan member the agreement asks something of, when it is one (not free text).
+    responsible_person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"), index=True)
 
 
 class Case(db.Model):  # type: ignore[name-defined]

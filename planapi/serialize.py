@@ -10,6 +10,7 @@ from planapi.inputs import DEPARTMENTS
 from planapi.instruments import INSTRUMENTS
 from planapi.models import (
     AccessLogEntry,
+    Agreement,
     Appointment,
     Case,
     Caseworker,
@@ -27,6 +28,8 @@ from planapi.models import (
     QuestionnaireResponse,
     Relation,
 )
+from planapi.sharing import Sharing
+from planapi.sharing import as_json as sharing_json
 
 iso = clock.iso
 day = clock.iso_date
@@ -92,7 +95,21 @@ def notification(n: Notification) -> dict[str, Any]:
     }
 
 
-def plan(p: Plan) -> dict[str, Any]:
+def agreement(a: Agreement) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "what": a.what,
+        "responsible": a.responsible,
+        "responsible_person_id": a.responsible_person_id,
+        "agreed_on": day(a.agreed_on),
+        "due_on": day(a.due_on),
+        "status": a.status,
+    }
+
+
+def plan(p: Plan, share: Sharing | None = None) -> dict[str, Any]:
+    """The plan; with `share`, each department's part says whether it is still shared."""
+    share = share or Sharing("none", (), (), None)
     used = {i.department for i in p.interventions} | {s.department for s in p.sector_plans}
     used |= {b.department for b in p.benefits}
     return {
@@ -113,6 +130,7 @@ def plan(p: Plan) -> dict[str, Any]:
                 "target_date": day(g.target_date),
                 "department": g.department,
                 "intervention_ids": list(g.intervention_ids),
+                "shared": share.shares(g.department),
             }
             for g in p.sub_goals
         ],
@@ -128,6 +146,8 @@ def plan(p: Plan) -> dict[str, Any]:
                 "end_date": day(i.end_date),
                 "status": i.status,
                 "sector_plan_id": i.sector_plan_id,
+                "member_ids": list(i.member_ids or []),
+                "shared": share.shares(i.department),
             }
             for i in p.interventions
         ],
@@ -142,6 +162,7 @@ def plan(p: Plan) -> dict[str, Any]:
                 "responsible": s.responsible,
                 "updated_on": day(s.updated_on),
                 "external_url": s.external_url,
+                "shared": share.shares(s.department),
             }
             for s in p.sector_plans
         ],
@@ -149,23 +170,14 @@ def plan(p: Plan) -> dict[str, Any]:
             {"name": b.name, "department": b.department, "legal_basis": b.legal_basis}
             for b in p.benefits
         ],
-        "agreements": [
-            {
-                "id": a.id,
-                "what": a.what,
-                "responsible": a.responsible,
-                "agreed_on": day(a.agreed_on),
-                "due_on": day(a.due_on),
-                "status": a.status,
-            }
-            for a in p.agreements
-        ],
+        "agreements": [agreement(a) for a in p.agreements],
         "next_follow_up": day(p.next_follow_up),
         "coordinator": caseworker_ref(p.coordinator),
         "questionnaire_cadence_weeks": p.cadence_weeks,
         "version": p.version,
         "updated_at": iso(p.updated_at),
         "updated_by": p.updated_by,
+        "sharing": sharing_json(share),
     }
 
 

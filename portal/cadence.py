@@ -1,8 +1,8 @@
 """Due dates and states of recurring questionnaires, the same rules as the plan API.
 
 The plan API says: a questionnaire is *due* from `due_on`, *overdue* 14 days after
-`due_on`, and *done* until the next `due_on`, which is the Danish date of the last
-answer plus the cadence. The portal applies the same rules itself
+`due_on`, and *upcoming* before it (*answered* when an answer set that `due_on`, which
+is the Danish date of the last answer plus the cadence). The portal applies the same rules itself
 where the plan API cannot know yet (an answer registered in the outbox, not delivered)
 and to say how late something is.
 
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 TZ = ZoneInfo("Europe/Copenhagen")
 OVERDUE_AFTER_DAYS = 14
 
-State = Literal["due", "overdue", "done"]
+State = Literal["due", "overdue", "upcoming"]
 
 
 def local_day(moment: datetime) -> date:
@@ -43,7 +43,7 @@ def state(due_on: date, now: datetime) -> State:
     """The state of a round due on `due_on` that has not been answered, seen at `now`."""
     today = local_day(now)
     if today < due_on:
-        return "done"
+        return "upcoming"
     if (today - due_on).days >= OVERDUE_AFTER_DAYS:
         return "overdue"
     return "due"

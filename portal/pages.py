@@ -23,6 +23,7 @@ from portal.clients.appointments import Appointment, AppointmentsClient
 from portal.clients.base import Caller, PlanAPIForbidden, PlanAPINotFound, PlanAPIUnavailable
 from portal.clients.consents import Consent, ConsentsClient
 from portal.clients.contacts import Contact, ContactsClient
+from portal.clients.involvements import Involvement, InvolvementsClient
 from portal.clients.overview import SCOPES, OverviewClient, Part
 from portal.clients.plan import Case, Plan, PlanClient
 from portal.clients.questionnaires import DueQuestionnaire, QuestionnairesClient
@@ -150,6 +151,7 @@ def load_overview(caller: Caller, person_id: str, parts: Iterable[Part]) -> None
         "contacts": overview.contact_list,
         "consents": overview.consents,
         "questionnaires": overview.questionnaires,
+        "involvements": overview.involvements,
     }
     cache: dict[tuple[str, str], Any] = g.setdefault("planapi_reads", {})
     for part in overview.parts:  # a part read is its value; plan None: no plan
@@ -195,4 +197,16 @@ def load_due(caller: Caller, person_id: str) -> list[DueQuestionnaire]:
     """What questionnaires are due for the person, read once per request."""
     return _read(
         "questionnaires", person_id, lambda: QuestionnairesClient(caller).list_due(person_id)
+    )
+
+
+def load_involvements(caller: Caller, person_id: str) -> list[Involvement]:
+    """The person's own part in others' plans (a parent named in his child's plan), read
+    once per request; only a person acting as himself has one (the plan API refuses others)."""
+    if not acting().covers("involvements:read"):
+        return []
+    return _read(
+        "involvements",
+        person_id,
+        lambda: InvolvementsClient(caller).list_involvements(person_id),
     )

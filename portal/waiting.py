@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from flask import g
@@ -44,6 +44,7 @@ from flask import g
 from auth.session import ActingAs
 from portal.clients.base import Caller, PlanAPIForbidden, PlanAPIUnavailable
 from portal.clients.overview import Part
+from portal.i18n import TZ
 
 Urgency = Literal["overdue", "soon", "normal"]
 
@@ -64,6 +65,14 @@ Source = Callable[[Caller, str], list[WaitingItem]]
 
 _sources: list[Source] = []
 _URGENCY_ORDER = {"overdue": 0, "soon": 1, "normal": 2}
+
+
+def urgency_of(due: date | None) -> Urgency:
+    """Overdue after the day, soon within 14 days, else normal (no date: normal)."""
+    if due is None:
+        return "normal"
+    days = (due - datetime.now(TZ).date()).days
+    return "overdue" if days < 0 else "soon" if days <= 14 else "normal"
 
 
 # What each source reads of the plan API (parts of the composite read) and for whom.

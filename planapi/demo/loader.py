@@ -81,6 +81,22 @@ The consent only covers the stated purpose and only until the stated date. You c
 who has looked at your information."""
 
 
+OFFICE_OPENS, OFFICE_CLOSES = 8, 16  # meetings start and end within these hours
+
+
+def weekday_offset(today: date, offset: int) -> int:
+    """`offset` moved off a Saturday or Sunday, away from today so past stays past.
+
+    A future (or today's) weekend day becomes the Monday after, a past one the Friday before.
+    """
+    weekday = (today + timedelta(days=offset)).weekday()
+    if weekday < 5:
+        return offset
+    if offset >= 0:
+        return offset + (7 - weekday)
+    return offset - (weekday - 4)
+
+
 class World:
     """Small builders over one session and one `today`."""
 
@@ -94,6 +110,12 @@ class World:
 
     def at(self, offset: int, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(self.day(offset), time(hour, minute), tzinfo=TZ)
+
+    def meeting_at(self, offset: int, hour: int, minutes: int) -> datetime:
+        """A meeting `offset` days from today, moved off a weekend, within office hours."""
+        if not (hour >= OFFICE_OPENS and hour * 60 + minutes <= OFFICE_CLOSES * 60):
+            raise ValueError(f"a meeting at {hour}:00 for {minutes} min is outside office hours")
+        return datetime.combine(self.day(weekday_offset(self.today, offset)), time(hour), TZ)
 
     def add(self, *rows: Any) -> None:
         self.s.add_all(rows)
@@ -188,6 +210,7 @@ def plan(
     sub_goals: list[dict[str, Any]],
     benefits: list[tuple[str, str, str]],
     agreements: list[dict[str, Any]],
+    updated: int = -9,
 ) -> None:
     key = person_id.removeprefix("p-")
     plan_id = f"pl-{key}"
@@ -197,11 +220,13 @@ def plan(
             person_id=person_id,
             overall_goal=goal,
             coordinator_id="cw-lene",
-            next_follow_up=w.day(follow_up) if follow_up is not None else None,
+            next_follow_up=(
+                w.day(weekday_offset(w.today, follow_up)) if follow_up is not None else None
+            ),
             cadence_weeks=cadence,
             questionnaires_start_on=w.day(start_offset),
             version=version,
-            updated_at=w.at(-9, 14, 5),
+            updated_at=w.at(updated, 14, 5),
             updated_by="Lene Bach, koordinerende sagsbehandler",
         )
     )
@@ -249,6 +274,7 @@ def plan(
                 end_date=w.day(iv["end"]) if iv.get("end") is not None else None,
                 status=iv["status"],
                 sector_plan_id=f"sp-{key}-{iv['sector']}" if iv.get("sector") else None,
+                member_ids=iv.get("members", []),
             )
         )
     for n, g in enumerate(sub_goals, start=1):
@@ -287,6 +313,7 @@ def plan(
                 agreed_on=w.day(a["agreed"]),
                 due_on=w.day(a["due"]) if a.get("due") is not None else None,
                 status=a.get("status", "open"),
+                responsible_person_id=a.get("person"),
             )
         )
 
@@ -354,7 +381,7 @@ def appointment(
     organiser: str = "Lene Bach, koordinerende sagsbehandler",
 ) -> None:
     key = person_id.removeprefix("p-")
-    start = w.at(day, hour)
+    start = w.meeting_at(day, hour, minutes)
     w.add(
         Appointment(
             id=f"ap-{key}-{n}",
@@ -367,12 +394,23 @@ def appointment(
             address=address if kind == "in_person" else None,
             room=room if kind == "in_person" else None,
             video_url=f"https://video.nordby.example/m/{key}-{n}" if kind == "video" else None,
-            participants=[{"name": name, "role": role} for name, role in participants],
+            participants=[_participant(name, role) for name, role in participants],
             organiser=organiser,
             status=status,
-            previous_start=w.at(moved_from, hour) if moved_from is not None else None,
+            previous_start=(
+                w.meeting_at(moved_from, hour, minutes) if moved_from is not None else None
+            ),
         )
     )
+
+
+CITIZEN_IDS = {c["name"]: c["id"] for c in CITIZENS}
+
+
+def _participant(name: str, role: str) -> dict[str, str]:
+    """A participant; a citizen is named by id too, so he finds his invitation himself."""
+    known = CITIZEN_IDS.get(name)
+    return {"name": name, "role": role, **({"person_id": known} if known else {})}
 
 
 def consent_text(w: World) -> None:
@@ -1146,6 +1184,9 @@ def mette(w: World) -> None:
     log(w, "p-mette", -1, 20, me, "read", "plan", "self")
 
 
+ECONOMY_DUE = 7  # Anders's economy information: agreed in Emma's plan, asked for in her case
+
+
 def emma(w: World) -> None:
     plan(
         w,
@@ -1182,6 +1223,7 @@ def emma(w: World) -> None:
         interventions=[
             {
                 "key": "kontakt",
+                "members": ["p-emma"],
                 "title": "Fast kontaktperson",
                 "description": "En voksen, du ser hver uge.",
                 "department": "children_family",
@@ -1194,6 +1236,7 @@ def emma(w: World) -> None:
             },
             {
                 "key": "efterskole",
+                "members": ["p-emma"],
                 "title": "Økonomisk støtte til efterskoleophold",
                 "description": "Ansøgningen er under behandling.",
                 "department": "children_family",
@@ -1206,6 +1249,7 @@ def emma(w: World) -> None:
             },
             {
                 "key": "familie",
+                "members": ["p-emma", "p-anders"],
                 "title": "Familiebehandling",
                 "description": "Samtaler for Emma og hendes far.",
                 "department": "children_family",
@@ -1218,6 +1262,7 @@ def emma(w: World) -> None:
             },
             {
                 "key": "uu",
+                "members": ["p-emma"],
                 "title": "Uddannelsesvejledning",
                 "description": "Vejledning om efterskole og ungdomsuddannelse.",
                 "department": "youth_education",
@@ -1250,8 +1295,9 @@ def emma(w: World) -> None:
             {
                 "what": "Anders sender oplysninger om økonomi til ansøgningen.",
                 "responsible": "Anders Kjær Poulsen (far)",
+                "person": "p-anders",
                 "agreed": -21,
-                "due": 7,
+                "due": ECONOMY_DUE,
             },
             {
                 "what": "Sagsbehandleren indhenter udtalelse fra skolen og PPR.",
@@ -1294,12 +1340,19 @@ def emma(w: World) -> None:
             )
         )
     documents = [
-        ("Ansøgningsskema", "Anders Kjær Poulsen (far)", "received", -21),
-        ("Udtalelse fra skolen", "Nordby Skole, klasselærer", "missing", None),
-        ("Udtalelse fra PPR", "PPR (Pædagogisk Psykologisk Rådgivning)", "missing", None),
-        ("Oplysninger om familiens økonomi", "Anders Kjær Poulsen (far)", "missing", None),
+        ("Ansøgningsskema", "Anders Kjær Poulsen (far)", "received", -21, 14),
+        ("Udtalelse fra skolen", "Nordby Skole, klasselærer", "missing", None, 14),
+        ("Udtalelse fra PPR", "PPR (Pædagogisk Psykologisk Rådgivning)", "missing", None, 14),
+        # One date for Anders: the day agreed in the plan, not a later one of the case.
+        (
+            "Oplysninger om familiens økonomi",
+            "Anders Kjær Poulsen (far)",
+            "missing",
+            None,
+            ECONOMY_DUE,
+        ),
     ]
-    for n, (title, who, status, received) in enumerate(documents, start=1):
+    for n, (title, who, status, received, due) in enumerate(documents, start=1):
         w.add(
             MissingDocument(
                 id=f"doc-emma-{n}",
@@ -1308,7 +1361,7 @@ def emma(w: World) -> None:
                 title=title,
                 provided_by=who,
                 requested_on=w.day(-20),
-                due_on=w.day(14),
+                due_on=w.day(due),
                 status=status,
                 received_on=w.day(received) if received is not None else None,
                 uploadable=status == "missing",
@@ -1395,12 +1448,16 @@ def emma(w: World) -> None:
     )
 
 
+KARIM_WITHDREW = -10
+
+
 def karim(w: World) -> None:
     plan(
         w,
         "p-karim",
         goal="Jeg vil ud af misbruget og have et sted at bo, der er mit.",
         cadence=4,
+        updated=KARIM_WITHDREW - 2,  # last agreed while he still consented
         start_offset=-100,
         follow_up=20,
         version=3,
@@ -1500,7 +1557,7 @@ def karim(w: World) -> None:
             ("employment", "Oplysninger om din ydelse"),
         ],
         granted_by=("p-karim", "Karim Hassan", "self"),
-        withdrawn=-10,
+        withdrawn=KARIM_WITHDREW,
     )
     w.add(
         Notification(
@@ -1511,7 +1568,7 @@ def karim(w: World) -> None:
             consent_id=consent_id,
             appointment_id=None,
             message="Karim Hassan har trukket sit samtykke tilbage.",
-            created_at=w.at(-10, 20, 15),
+            created_at=w.at(KARIM_WITHDREW, 20, 15),
             read_at=None,
         )
     )

@@ -20,7 +20,7 @@ from planapi.problems import Problem, invalid
 
 bp = Blueprint("access_log", __name__, url_prefix="/v1/persons/<id:person_id>")
 
-ACTOR_KINDS = ("citizen", "guardian", "representative", "caseworker", "system")
+ACTOR_KINDS = ("citizen", "guardian", "representative", "caseworker", "family_member", "system")
 
 
 def _int_arg(name: str, default: int, low: int, high: int, errors: list[dict[str, str]]) -> int:

@@ -20,6 +20,7 @@ from planapi.extensions import db
 from planapi.models import Person
 from planapi.problems import invalid
 from planapi.views.consents import consents_of
+from planapi.views.involvements import involvements_of
 from planapi.views.plan import appointments_of, cases_of, contacts_of, plan_of
 from planapi.views.questionnaires import due_of
 
@@ -33,6 +34,7 @@ PARTS: dict[str, tuple[str, Callable[[Person], Any]]] = {
     "contacts": ("contacts:read", contacts_of),
     "consents": ("consents:read", consents_of),
     "questionnaires": ("questionnaires:read", due_of),
+    "involvements": ("involvements:read", involvements_of),  # basis self only
 }
 
 

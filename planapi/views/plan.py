@@ -8,12 +8,21 @@ from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from planapi import clock, serialize
-from planapi.access import ID_RE, authorize, log_access
+from planapi import clock, serialize, sharing
+from planapi.access import ID_RE, Caller, authorize, caller_from_headers, log_access
 from planapi.extensions import db
 from planapi.idempotency import key_from_headers, run_once
 from planapi.inputs import ChangeRequestIn, parse
-from planapi.models import Appointment, Case, ChangeRequest, Contact, Person, Plan, new_id
+from planapi.models import (
+    Appointment,
+    Case,
+    Caseworker,
+    ChangeRequest,
+    Contact,
+    Person,
+    Plan,
+    new_id,
+)
 from planapi.notify import notify_caseworkers
 from planapi.problems import Problem, invalid
 
@@ -43,9 +52,10 @@ def plan_row(person: Person) -> Plan | None:
 
 
 def plan_of(person: Person) -> dict[str, Any] | None:
-    """The person's joint plan as the contract shapes it; None without one."""
+    """The person's joint plan as the contract shapes it and this caller may read it now;
+    None without one."""
     plan = plan_row(person)
-    return None if plan is None else serialize.plan(plan)
+    return None if plan is None else plan_for(caller_from_headers(), plan)
 
 
 def cases_of(person: Person) -> list[dict[str, Any]]:
@@ -77,6 +87,34 @@ def contacts_of(person: Person) -> dict[str, Any]:
     )
     primary = next((c.id for c in rows if c.is_primary), None)
     return {"items": [serialize.contact(c) for c in rows], "primary_contact_id": primary}
+
+
+def plan_for(caller: Caller, plan: Plan) -> dict[str, Any]:
+    """The plan as this caller may read it now.
+
+    The person (and whoever acts for him) reads all of it, each department's part saying
+    whether it is still shared. A caseworker reads the shared plan only by consent: after a
+    withdrawal, the parts of departments that no longer share are left out, except those
+    of the caseworker's own department.
+    """
+    share = sharing.of_person(plan.person_id)
+    data = serialize.plan(plan, share)
+    if caller.role != "caseworker" or share.status == "none":
+        return data
+    worker = db.session.get(Caseworker, caller.actor_id)
+    own = worker.department if worker else None
+
+    def visible(part: dict[str, Any]) -> bool:
+        return bool(part["shared"]) or (own is not None and part["department"] == own)
+
+    for key in ("sector_plans", "interventions", "sub_goals"):
+        data[key] = [part for part in data[key] if visible(part)]
+    data["benefits"] = [
+        b for b in data["benefits"] if share.shares(b["department"]) or b["department"] == own
+    ]
+    if not share.joint:
+        data["agreements"] = []
+    return data
 
 
 @bp.get("/cases")

@@ -9,14 +9,15 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from planapi import clock, events, serialize
+from planapi import clock, events, serialize, sharing
 from planapi.access import ID_RE, actor_name, authorize, log_access
 from planapi.extensions import db
 from planapi.idempotency import key_from_headers, run_once
 from planapi.inputs import ResponseIn, parse
-from planapi.instruments import INSTRUMENTS, check_answers, for_person, score
+from planapi.instruments import INSTRUMENTS, check_answers, for_audience, for_person, score
 from planapi.models import Person, Plan, QuestionnaireResponse, new_id
 from planapi.problems import Problem, invalid
+from planapi.views.involvements import member_plans
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/v1")
 
@@ -35,6 +36,19 @@ def _plan(person: Person) -> Plan | None:
     return plan_row(person)
 
 
+def member_plan(person: Person) -> Plan | None:
+    """The first plan of someone else that names this person as a family member."""
+    return next(iter(member_plans(person)), None)
+
+
+def _plan_for(person: Person, instrument_id: str) -> Plan | None:
+    """The plan an instrument follows for this person: their own, or (for the questions to
+    family members) the plan they are named in."""
+    if INSTRUMENTS[instrument_id].get("audience") == "family_member":
+        return member_plan(person)
+    return _plan(person)
+
+
 def _responses(person_id: str, instrument_id: str | None = None) -> list[QuestionnaireResponse]:
     query = select(QuestionnaireResponse).where(QuestionnaireResponse.person_id == person_id)
     if instrument_id:
@@ -43,14 +57,25 @@ def _responses(person_id: str, instrument_id: str | None = None) -> list[Questio
 
 
 def due_entry(
-    plan: Plan, instrument_id: str, last: QuestionnaireResponse | None, today: date
+    plan: Plan,
+    instrument_id: str,
+    last: QuestionnaireResponse | None,
+    today: date,
+    *,
+    stopped: bool = False,
 ) -> dict[str, Any]:
+    """One questionnaire's state: answered (until the next round), upcoming (never answered,
+    first round not yet due), due, overdue, or stopped (the consent behind the joint
+    follow-up was withdrawn or ran out)."""
     cadence = timedelta(weeks=plan.cadence_weeks)
-    due_on = (
-        clock.local(last.answered_at).date() + cadence if last else plan.questionnaires_start_on
-    )
-    if today < due_on:
-        status = "done"  # nothing to answer until due_on
+    family = INSTRUMENTS[instrument_id].get("audience") == "family_member"
+    # A family member is asked from the day the plan naming him was last agreed.
+    first = clock.local(plan.updated_at).date() if family else plan.questionnaires_start_on
+    due_on = clock.local(last.answered_at).date() + cadence if last else first
+    if stopped:
+        status = "stopped"
+    elif today < due_on:
+        status = "answered" if last else "upcoming"
     elif today < due_on + OVERDUE_AFTER:
         status = "due"
     else:
@@ -86,16 +111,22 @@ def list_due(person_id: str) -> ResponseReturnValue:
 
 
 def due_of(person: Person) -> list[dict[str, Any]]:
-    """What is due for the person, overdue first; nothing without a plan."""
-    plan = _plan(person)
-    if plan is None:
-        return []
+    """What is due for the person, overdue first: from his own plan, and the questions to
+    him as a family member named in someone else's plan; nothing without either."""
     today = clock.today()
     last: dict[str, QuestionnaireResponse] = {}
     for row in _responses(person.id):  # oldest first: the last one wins
         last[row.instrument_id] = row
-    items = [due_entry(plan, i, last.get(i), today) for i in INSTRUMENTS]
-    order = {"overdue": 0, "due": 1, "done": 2}
+    items = []
+    for audience, plan in (("person", _plan(person)), ("family_member", member_plan(person))):
+        if plan is None:
+            continue
+        stopped = not sharing.of_person(plan.person_id).joint
+        for instrument_id in for_audience(audience):
+            items.append(
+                due_entry(plan, instrument_id, last.get(instrument_id), today, stopped=stopped)
+            )
+    order = {"overdue": 0, "due": 1, "answered": 2, "upcoming": 2, "stopped": 3}
     items.sort(key=lambda i: (order[i["status"]], i["due_on"]))
     return items
 
@@ -105,8 +136,8 @@ def get_person_instrument(person_id: str, instrument_id: str) -> ResponseReturnV
     _, person = authorize(
         person_id, "questionnaires:read", resource=f"questionnaires/{instrument_id}"[:200]
     )
-    plan = _plan(person)
-    return jsonify(for_person(_instrument_id(instrument_id), plan.sub_goals if plan else []))
+    plan = _plan_for(person, _instrument_id(instrument_id))
+    return jsonify(for_person(instrument_id, plan.sub_goals if plan else []))
 
 
 @bp.get("/persons/<id:person_id>/questionnaires/<id:instrument_id>/responses")
@@ -124,7 +155,9 @@ def submit(person_id: str, instrument_id: str) -> ResponseReturnValue:
     instrument_id = _instrument_id(instrument_id)
     key = key_from_headers()
     body = parse(ResponseIn)
-    plan = _plan(person)
+    if INSTRUMENTS[instrument_id].get("audience") == "family_member" and caller.basis != "self":
+        raise Problem(403, "A family member answers these questions as himself.", kind="forbidden")
+    plan = _plan_for(person, instrument_id)
     if plan is None:
         raise Problem(409, "Questionnaires follow a plan; this person has none.", kind="no-plan")
     instrument = for_person(instrument_id, plan.sub_goals)

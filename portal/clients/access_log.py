@@ -8,12 +8,15 @@ from typing import Any, Literal
 
 from portal.clients.base import APIModel, PlanAPIClient
 
-ActorKind = Literal["citizen", "guardian", "representative", "caseworker", "system"]
+ActorKind = Literal[
+    "citizen", "guardian", "representative", "caseworker", "family_member", "system"
+]
 ACTOR_KINDS: tuple[ActorKind, ...] = (
     "citizen",
     "guardian",
     "representative",
     "caseworker",
+    "family_member",
     "system",
 )
 MAX_PAGE_SIZE = 100
@@ -82,12 +85,27 @@ class AccessLogClient(PlanAPIClient):
             params["until"] = until.isoformat()
         return self.get(f"/v1/persons/{person_id}/access-log", AccessLogPage, params=params)
 
-    def list_all(self, person_id: str, limit: int = 2000) -> list[AccessLogEntry]:
-        """Every entry, newest first, up to `limit` (for the export)."""
+    def list_all(
+        self,
+        person_id: str,
+        limit: int = 2000,
+        *,
+        actor_kind: ActorKind | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[AccessLogEntry]:
+        """Every entry (filtered as list_access_log), newest first, up to `limit`."""
         entries: list[AccessLogEntry] = []
         page = 1
         while len(entries) < limit:
-            batch = self.list_access_log(person_id, page=page, page_size=MAX_PAGE_SIZE)
+            batch = self.list_access_log(
+                person_id,
+                actor_kind=actor_kind,
+                since=since,
+                until=until,
+                page=page,
+                page_size=MAX_PAGE_SIZE,
+            )
             entries.extend(batch.items)
             if page >= batch.pages or not batch.items:
                 break

@@ -2,7 +2,8 @@
 
 `GET /v1/persons/{person_id}/overview?include=plan,cases,...` answers each part as its own
 read would (the plan, the cases, the upcoming appointments, the contacts, the consents,
-what questionnaires are due); a part not asked for is None.
+what questionnaires are due, the person's own part in others' plans); a part not asked
+for is None.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from portal.clients.appointments import Appointment
 from portal.clients.base import APIModel, PlanAPIClient
 from portal.clients.consents import Consent
 from portal.clients.contacts import Contact, ContactList
+from portal.clients.involvements import Involvement
 from portal.clients.plan import Case, PersonRef, Plan
 from portal.clients.questionnaires import DueQuestionnaire
 
-Part = Literal["plan", "cases", "appointments", "contacts", "consents", "questionnaires"]
+Part = Literal[
+    "plan", "cases", "appointments", "contacts", "consents", "questionnaires", "involvements"
+]
 PARTS: tuple[Part, ...] = get_args(Part)
 # What the plan API requires of the caller's basis for each part.
 SCOPES: dict[Part, str] = {part: f"{part}:read" for part in PARTS}
@@ -32,6 +36,7 @@ class Overview(APIModel):
     contacts: ContactList | None = None
     consents: list[Consent] | None = None
     questionnaires: list[DueQuestionnaire] | None = None
+    involvements: list[Involvement] | None = None  # basis self only
 
     @property
     def contact_list(self) -> list[Contact] | None:

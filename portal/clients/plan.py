@@ -37,6 +37,7 @@ class SubGoal(APIModel):
     status: str  # not_started | in_progress | achieved | paused | cancelled
     target_date: date | None = None
     department: Department | None = None
+    shared: bool = True
 
 
 class Intervention(APIModel):
@@ -50,6 +51,8 @@ class Intervention(APIModel):
     end_date: date | None = None
     status: str = "active"  # planned | active | paused | ended
     sector_plan_id: str | None = None
+    member_ids: list[str] = []  # in a family plan: the members it is for (empty: all)
+    shared: bool = True  # False: its department no longer shares it (consent withdrawn)
 
 
 class SectorPlan(APIModel):
@@ -62,6 +65,7 @@ class SectorPlan(APIModel):
     responsible: str | None = None
     updated_on: date | None = None
     external_url: str | None = None
+    shared: bool = True
 
 
 class Benefit(APIModel):
@@ -77,10 +81,29 @@ class Agreement(APIModel):
     agreed_on: date | None = None
     due_on: date | None = None
     status: Literal["open", "done"] | str = "open"
+    responsible_person_id: str | None = None
 
     @property
     def done(self) -> bool:
         return self.status == "done"
+
+
+class Sharing(APIModel):
+    """What the person's consent lets the departments share now."""
+
+    status: Literal["active", "partial", "withdrawn", "expired", "none"] | str = "none"
+    shared_departments: list[Department] = []
+    stopped_departments: list[Department] = []
+    stopped_at: datetime | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """Some department no longer shares (withdrawn or expired consent)."""
+        return bool(self.stopped_departments)
+
+    @property
+    def joint(self) -> bool:
+        return self.status in ("active", "partial", "none")
 
 
 class Plan(APIModel):
@@ -100,6 +123,25 @@ class Plan(APIModel):
     version: int | None = None
     updated_at: datetime | None = None
     updated_by: str | None = None
+    sharing: Sharing = Sharing()
+
+    def member_part(self, person_id: str) -> list[Intervention]:
+        """The interventions of a family plan that are for this member."""
+        return [i for i in self.interventions if person_id in i.member_ids]
+
+    def tasks_of(self, person_id: str) -> list[Agreement]:
+        return [a for a in self.agreements if a.responsible_person_id == person_id]
+
+    def held_alone(self) -> list[tuple[Department, list[SectorPlan], list[Intervention]]]:
+        """Per department that stopped sharing: what of the plan it still holds on its own."""
+        return [
+            (
+                d,
+                [s for s in self.sector_plans if s.department == d],
+                [i for i in self.interventions if i.department == d],
+            )
+            for d in self.sharing.stopped_departments
+        ]
 
     def by_department(self) -> list[tuple[Department, list[Intervention]]]:
         """Interventions grouped by department, in the plan's department order."""

@@ -14,7 +14,7 @@ from flask_babel import get_locale
 
 from portal.clients.base import APIModel, PlanAPIClient, Write
 
-Status = Literal["due", "overdue", "done"]
+Status = Literal["due", "overdue", "answered", "upcoming", "stopped"]
 
 WHO5 = "who-5"
 PLAN_GOALS = "plan-goals"

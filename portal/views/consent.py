@@ -28,10 +28,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectMultipleField
 
 from auth.access import access
-from auth.session import ActingAs
+from auth.session import ActingAs, AuthSession
 from portal import outbox, pages, waiting
 from portal.clients.base import Caller, PlanAPIRejected, PlanAPIUnavailable, Write
 from portal.clients.consents import GRANT, RENEW, WITHDRAW, Consent, ConsentsClient, ConsentText
+from portal.clients.plan import Plan
 from portal.forms import PortalForm, choices, form_key_field, strip
 from portal.i18n import TZ, short_date
 from portal.models import OutboxMessage
@@ -188,6 +189,7 @@ def index() -> ResponseReturnValue:
         can_give = True  # the give flow says so if there is nothing left to give
     return render_template(
         "pages/consent/index.html",
+        plan=_plan_or_none(),
         can_give=can_give,
         active=active,
         earlier=[c for c in consents if not c.active],
@@ -226,13 +228,56 @@ class ConsentSendForm(ConsentForm):
     form_key = form_key_field(new=False)
 
 
+def _plan_or_none() -> Plan | None:
+    """The person's plan when it can be read (read once per request, shared with _offered)."""
+    caller, person_id = pages.caller(), pages.person_id()
+    try:
+        return optional(lambda: load_plan(caller, person_id))
+    except PlanAPIUnavailable:
+        return None
+
+
 def _offered(consents: list[Consent]) -> list[str]:
     """The departments of the person's plan (or all) that no active consent covers yet."""
     caller, person_id = pages.caller(), pages.person_id()
     plan = optional(lambda: load_plan(caller, person_id))
-    listed = _departments(plan.departments) if plan and plan.departments else list(DEPARTMENTS)
+    listed = (
+        _departments(plan.departments)
+        if plan and plan.departments
+        else fitting_departments(pages.acting().subject_age, _cares_for_children())
+    )
     covered = _covered(consents)
     return [d for d in listed if d not in covered]
+
+
+def fitting_departments(age: int | None, cares_for_children: bool) -> list[str]:
+    """Without a plan, the departments that can concern this person at all.
+
+    Daycare and school concern a child or the parent of one; children and family also a
+    young person; the youth unit those under 25; elderly care those 65 or over.
+    """
+    if age is None:
+        return list(DEPARTMENTS)
+    child = age < 18
+    fits = {
+        "employment": age >= 15,
+        "social": age >= 18,
+        "children_family": child or cares_for_children,
+        "youth_education": 15 <= age < 25,
+        "health": True,
+        "school": (6 <= age < 18) or cares_for_children,
+        "elderly": age >= 65,
+        "daycare": age < 6 or cares_for_children,
+    }
+    return [d for d in DEPARTMENTS if fits[d]]
+
+
+def _cares_for_children() -> bool:
+    """Whether the person shown holds custody of a child (only known when acting as self)."""
+    if not pages.acting().is_self:
+        return False
+    current = AuthSession.load()
+    return current is not None and any(o.basis == "custody" for o in current.options)
 
 
 def _give_page(step: str, text: ConsentText, form: ConsentForm) -> str:

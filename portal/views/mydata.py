@@ -22,14 +22,19 @@ from flask_babel import lazy_gettext as _l
 
 from auth.access import access
 from auth.session import ActingAs
-from portal import pages
+from portal import access_visits, pages
 from portal.clients.access_log import ACTOR_KINDS, AccessLogClient, AccessLogEntry
 from portal.clients.appointments import Appointment, AppointmentsClient
 from portal.clients.base import APIModel, PlanAPINotFound
 from portal.clients.consents import Consent, ConsentsClient
 from portal.clients.contacts import Contact, ContactsClient
 from portal.clients.plan import Case, Plan, PlanClient
-from portal.clients.questionnaires import QuestionnaireResponse, QuestionnairesClient, Score
+from portal.clients.questionnaires import (
+    Instrument,
+    QuestionnaireResponse,
+    QuestionnairesClient,
+    Score,
+)
 from portal.i18n import TZ, date_example, parse_date_input
 
 bp = Blueprint("mydata", __name__)
@@ -61,13 +66,24 @@ BASES = {
     "custody": _l("Custody (parent of a child under 18)"),
     "power_of_attorney": _l("Power of attorney"),
     "caseworker_preview": _l("Caseworker preview"),
+    "plan_member": _l("Named in the plan (family member)"),
     "system": _l("Automatic processing"),
+}
+CONSENT_STATUS = {
+    "active": _l("in force"),
+    "withdrawn": _l("withdrawn"),
+    "expired": _l("expired"),
+}
+SCOPE_STATUS = {
+    "active": _l("shared"),
+    "withdrawn": _l("no longer shared"),
 }
 KIND_FILTER = {
     "citizen": _l("The person themself"),
     "guardian": _l("Parents with custody"),
     "representative": _l("Holders of a power of attorney"),
     "caseworker": _l("Caseworkers"),
+    "family_member": _l("Family members named in the plan"),
     "system": _l("Automatic processing"),
 }
 
@@ -84,6 +100,8 @@ def who_label(entry: AccessLogEntry, acting: ActingAs) -> str:
         return _("your parent") if own else _("parent with custody")
     if kind == "caseworker":
         return _("your caseworker") if own else _("caseworker")
+    if kind == "family_member":
+        return _("family member in your plan") if own else _("family member in the plan")
     if kind == "representative":
         return _("holds your power of attorney") if own else _("holds a power of attorney")
     return _("automatic processing")
@@ -102,6 +120,28 @@ def access_area(entry: AccessLogEntry) -> str:
 
 
 @bp.app_template_global()
+def access_area_name(code: str) -> str:
+    return str(AREAS.get(code, code))
+
+
+@bp.app_template_global()
+def access_areas(codes: list[str]) -> str:
+    """Kinds of data in words as one list ("the plan, cases and appointments")."""
+    return format_list([access_area_name(c) for c in codes], locale=str(get_locale()))
+
+
+@bp.app_template_global()
+def access_bases(codes: list[str]) -> str:
+    return ", ".join(access_basis(code) for code in codes)
+
+
+@bp.app_template_global()
+def consent_status_word(code: str, scope: bool = False) -> str:
+    """A consent's (or a department's) status in words, as on the consent page."""
+    return str((SCOPE_STATUS if scope else CONSENT_STATUS).get(code, code))
+
+
+@bp.app_template_global()
 def access_basis(code: str | None) -> str:
     return str(BASES.get(code or "", code or ""))
 
@@ -114,10 +154,16 @@ class LogFilter:
     page: int = 1
     raw_since: str = ""
     raw_until: str = ""
+    own: bool = False  # also the reader's own visits
 
     def args(self, **override: Any) -> dict[str, Any]:
-        values = {"hvem": self.kind, "fra": self.raw_since, "til": self.raw_until} | override
-        return {k: v for k, v in values.items() if v not in ("", None, 1)}
+        values = {
+            "hvem": self.kind,
+            "fra": self.raw_since,
+            "til": self.raw_until,
+            "egne": 1 if self.own else 0,
+        } | override
+        return {k: v for k, v in values.items() if v not in ("", None, 1, 0) or (k == "egne" and v)}
 
 
 def _parse_filter(errors: dict[str, str]) -> LogFilter:
@@ -135,6 +181,7 @@ def _parse_filter(errors: dict[str, str]) -> LogFilter:
     if found.since and found.until and found.since > found.until:
         errors["til"] = _("The end date must be on or after the start date")
         found.until = None
+    found.own = request.args.get("egne") == "1"
     page = request.args.get("side", "1")
     found.page = int(page) if page.isdigit() and 0 < int(page) <= 10000 else 1
     return found
@@ -146,16 +193,20 @@ def access_log() -> ResponseReturnValue:
     acting = pages.acting()
     errors: dict[str, str] = {}
     found = _parse_filter(errors)
-    result = AccessLogClient(pages.caller()).list_access_log(
+    entries = AccessLogClient(pages.caller()).list_all(
         acting.subject_id,
         actor_kind=found.kind or None,  # type: ignore[arg-type]
         since=found.since,
         until=found.until,
-        page=found.page,
-        page_size=PAGE_SIZE,
     )
-    entries = [(e, who_label(e, acting)) for e in result.items]
-    page_count = result.pages
+    # The reader's own page views apart (a caseworker's preview hides nothing).
+    grouped = access_visits.group(
+        entries, acting.actor_id if acting.actor_role == "citizen" else None
+    )
+    shown = grouped.others + (grouped.own if found.own else [])
+    page_count = max(1, -(-len(shown) // PAGE_SIZE))
+    found.page = min(found.page, page_count)
+    start = (found.page - 1) * PAGE_SIZE
 
     def page_url(number: int) -> str:
         return url_for("mydata.access_log", **found.args(side=number))
@@ -163,8 +214,9 @@ def access_log() -> ResponseReturnValue:
     return (
         render_template(
             "pages/mydata/access_log.html",
-            entries=entries,
-            result=result,
+            visits=[(v, who_label(v.entries[0], acting)) for v in shown[start : start + PAGE_SIZE]],
+            grouped=grouped,
+            own_url=url_for("mydata.access_log", **found.args(egne=0 if found.own else 1, side=1)),
             found=found,
             errors=errors,
             kinds=KIND_FILTER,
@@ -193,6 +245,27 @@ class Export(APIModel):
     questionnaire_responses: list[QuestionnaireResponse]
     scores: list[Score]
     access_log: list[AccessLogEntry]
+    instruments: dict[str, Instrument] = {}
+
+    def instrument_title(self, response: QuestionnaireResponse) -> str:
+        found = self.instruments.get(response.instrument_id)
+        return str(found.title) if found else response.instrument_id
+
+    def answer_words(self, response: QuestionnaireResponse) -> list[tuple[str, str]]:
+        """Each answer as (question, the answer's words), not item ids and numbers."""
+        found = self.instruments.get(response.instrument_id)
+        items = {i.id: i for i in found.items} if found else {}
+        labels = {i.item_id: str(i.label) for i in response.score.items if i.label}
+        words = []
+        for answer in response.answers:
+            item = items.get(answer.item_id)
+            question = str(item.text) if item else labels.get(answer.item_id, answer.item_id)
+            said = str(answer.value)
+            if found and item:
+                options = found.scale_of(item).options
+                said = next((str(o.label) for o in options if o.value == answer.value), said)
+            words.append((question, said))
+        return words
 
 
 def gather(acting: ActingAs) -> Export:
@@ -211,6 +284,7 @@ def gather(acting: ActingAs) -> Export:
         + [d.instrument_id for d in questionnaires.list_due(person_id)]
     )
     responses = [r for i in instruments for r in questionnaires.list_responses(person_id, i)]
+    wording = {i: questionnaires.get_person_questionnaire(person_id, i) for i in instruments}
     AccessLogClient(caller).write_access_log(person_id, "export", "export")
     return Export(
         generated_at=datetime.now(TZ),
@@ -224,6 +298,7 @@ def gather(acting: ActingAs) -> Export:
         questionnaire_responses=sorted(responses, key=lambda r: r.answered_at),
         scores=scores,
         access_log=AccessLogClient(caller).list_all(person_id),
+        instruments=wording,
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import Blueprint, g, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -13,7 +11,6 @@ from auth.access import access
 from portal import pages, waiting
 from portal.clients.base import Caller
 from portal.clients.overview import Part
-from portal.i18n import TZ
 from portal.pages import fetch, load_cases, load_plan
 
 bp = Blueprint("overview", __name__)
@@ -45,17 +42,32 @@ def missing_statements(caller: Caller, person_id: str) -> list[waiting.WaitingIt
                 ),
                 url=url_for("plan.index", _anchor=f"case-{case.id}"),
                 due=due,
-                urgency=_urgency(due),
+                urgency=waiting.urgency_of(due),
             )
         )
     return items
 
 
-def _urgency(due: date | None) -> waiting.Urgency:
-    if due is None:
-        return "normal"
-    days = (due - datetime.now(TZ).date()).days
-    return "overdue" if days < 0 else "soon" if days <= 14 else "normal"
+@waiting.register(reads=("involvements",), when=lambda acting: acting.covers("involvements:read"))
+def family_tasks(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
+    """What another person's plan asks of this person, as himself: Anders is named in his
+    daughter's plan (send the family's economy) and his task waits for him here."""
+    items = []
+    for involvement in pages.load_involvements(caller, person_id):
+        for task in involvement.tasks:
+            if task.done:
+                continue
+            items.append(
+                waiting.WaitingItem(
+                    kind="family_task",
+                    title=task.what,
+                    detail=_("Agreed in %(name)s's plan", name=involvement.person.name),
+                    url=url_for("overview.index", _anchor=f"family-{involvement.plan_id}"),
+                    due=task.due_on,
+                    urgency=waiting.urgency_of(task.due_on),
+                )
+            )
+    return items
 
 
 @bp.get("/overblik")
@@ -70,6 +82,7 @@ def index() -> ResponseReturnValue:
     contacts, contacts_failed = (
         fetch(lambda: pages.load_contacts(caller, person_id)) if shows_contacts else ([], False)
     )
+    involvements, involvements_failed = fetch(lambda: pages.load_involvements(caller, person_id))
     items, waiting_failed = waiting.collect(caller, person_id)
     if g.get("planapi_failed"):  # a part that could not be read: say so, show no half list
         items, waiting_failed = [], True
@@ -85,4 +98,6 @@ def index() -> ResponseReturnValue:
         contacts_failed=contacts_failed,
         waiting_items=items,
         waiting_failed=waiting_failed,
+        involvements=involvements or [],
+        involvements_failed=involvements_failed,
     )

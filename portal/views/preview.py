@@ -20,7 +20,8 @@ from auth.access import access
 from auth.guards import end_preview, start_preview
 from auth.session import AuthSession
 from portal.clients.access_log import AccessLogClient
-from portal.clients.base import Caller
+from portal.clients.base import Caller, PlanAPIUnavailable
+from portal.clients.experience import ExperienceClient, ExperienceSummary
 from portal.clients.persons import CaseloadEntry, PersonsClient
 from portal.forms import PortalForm
 from portal.pages import refused
@@ -73,11 +74,19 @@ def _refuse_outside_caseload(person_id: str) -> ResponseReturnValue:
 @access("caseworker")
 def index() -> ResponseReturnValue:
     caseworker_id = _caseworker_id()
-    caseload = PersonsClient(caller=Caller.preview(caseworker_id)).get_caseload(caseworker_id)
+    caller = Caller.preview(caseworker_id)
+    caseload = PersonsClient(caller=caller).get_caseload(caseworker_id)
     acting = g.get("acting")
+    try:
+        experience: list[ExperienceSummary] | None = ExperienceClient(caller).get_summary(
+            caseworker_id
+        )
+    except PlanAPIUnavailable:
+        experience = None
     return render_template(
         "pages/preview/index.html",
         caseload=caseload,
+        experience=experience,
         previewing=acting.subject_name if acting else None,
     )
 

@@ -44,10 +44,12 @@ def test_parent_follows_the_childs_efterskole_case(page: Page, stack: Stack) -> 
     assert "Udtalelse fra skolen" in missing and "Nordby Skole" in missing
     assert "Udtalelse fra PPR" in missing and "Ansøgningsskema" not in missing
 
-    # Anders's reads are in Emma's log, in his own words.
+    # Anders's reads are in Emma's log, in his own words, behind "your own visits".
     page.goto("/hvem-har-set-mine-oplysninger")
-    first = text_of(page, ".access-log__entry >> nth=0")
-    assert "Anders Kjær Poulsen (du selv)" in first and "Forældremyndighed" in first
+    expect(page.locator(".access-log-own")).to_contain_text("Du har selv kigget")
+    page.get_by_role("link", name="Vis også dine egne besøg").click()
+    own = page.locator(".access-log__entry", has_text="Anders Kjær Poulsen (du selv)").first
+    expect(own).to_contain_text("Forældremyndighed")
 
 
 def test_caseworker_preview_is_read_only_logged_and_seen_by_the_citizen(

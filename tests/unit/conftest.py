@@ -18,9 +18,8 @@ from flask.testing import FlaskClient
 from auth.session import SESSION_KEY, AuthSession, Option, Subject
 from identity import Basis
 from portal import create_app
+from portal.clients.overview import PARTS as OVERVIEW_PARTS
 from portal.extensions import db
-
-OVERVIEW_PARTS = ("plan", "cases", "appointments", "contacts", "consents", "questionnaires")
 
 
 class FakePlanAPI:

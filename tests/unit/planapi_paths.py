@@ -22,6 +22,11 @@ def overview(person_id: str) -> str:
     return f"{person(person_id)}/overview"
 
 
+def involvements(person_id: str) -> str:
+    """The person's own part in others' plans (basis self; also a part of the overview)."""
+    return f"{person(person_id)}/involvements"
+
+
 def cases(person_id: str) -> str:
     return f"{person(person_id)}/cases"
 

@@ -441,6 +441,7 @@ def test_expiring_consent_waits_on_the_overview_and_renews_in_one_step(
     fake_planapi.on("GET", paths.plan(PERSON), json=b.plan())
     fake_planapi.on("GET", paths.appointments(PERSON), json=b.items())
     fake_planapi.on("GET", paths.contacts(PERSON), json=b.contact_list(b.contact()))
+    fake_planapi.on("GET", paths.involvements(PERSON), json=b.items())
     overview = pages.get("/overblik")
     (item,) = overview.select(".waiting-item")
     assert "waiting-item--soon" in item["class"]
@@ -621,3 +622,16 @@ def test_renew_while_plan_api_down_is_queued_once(
     sent["form_key"] = ["2" * 32]
     assert pages.redirect("/samtykke/c-mette/forny", method="POST", data=sent).endswith("/samtykke")
     assert outbox_count(client) == 1
+
+
+def test_without_a_plan_only_fitting_departments_are_offered() -> None:
+    from portal.views.consent import fitting_departments
+
+    freja = fitting_departments(28, cares_for_children=False)
+    assert "daycare" not in freja and "school" not in freja and "children_family" not in freja
+    assert "youth_education" not in freja and "elderly" not in freja
+    assert {"employment", "social", "health"} <= set(freja)
+    parent = fitting_departments(41, cares_for_children=True)
+    assert {"daycare", "school", "children_family"} <= set(parent)
+    assert "elderly" in fitting_departments(70, cares_for_children=False)
+    assert "daycare" in fitting_departments(4, cares_for_children=False)

@@ -16,6 +16,7 @@ from tests.unit import planapi_paths as paths
 from tests.unit import progress_builders as pb
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 from tests.unit.error_focus import assert_error_focus
+from tests.unit.test_consent import consent, event
 
 BASE = paths.person("p-emma")
 EMMA = ("p-emma", "Emma Kjær Poulsen")
@@ -41,8 +42,8 @@ def entry(n: int, kind: str = "caseworker", **kw: Any) -> dict[str, Any]:
     } | kw
 
 
-def log_page(entries: list[dict[str, Any]], page: int = 1, total: int | None = None) -> Any:
-    return {"items": entries, "page": page, "page_size": 20, "total": total or len(entries)}
+def log_page(entries: list[dict[str, Any]]) -> Any:
+    return {"items": entries, "page": 1, "page_size": 100, "total": len(entries)}
 
 
 @pytest.fixture
@@ -65,7 +66,13 @@ def test_log_names_who_in_the_readers_words_newest_first(
     assert "Lene Bach (din sagsbehandler) så, i sagsbehandlers visning, planen" in rows[0]
     assert "Grundlag: Sagsbehandlers visning" in rows[0] and "Formål: Forberede mødet" in rows[0]
     assert "Anders Kjær Poulsen (din forælder) så planen" in rows[1]
-    assert "Emma Kjær Poulsen (du selv) så planen" in rows[2]
+    # Her own reads are behind a link, not in the way of other people's.
+    assert len(rows) == 2
+    own = soup.select_one(".access-log-own")
+    assert "Du har selv kigget 1 gang" in normalize(own.text)
+    soup = pages.get(own.a["href"])
+    rows = [normalize(li.text) for li in soup.select(".access-log__entry")]
+    assert len(rows) == 3 and "Emma Kjær Poulsen (du selv) så planen" in rows[2]
 
 
 @pytest.mark.usefixtures("emma")
@@ -89,15 +96,17 @@ def test_one_page_view_is_one_entry_naming_everything_it_read(
 def test_log_filters_and_pages_through_the_plan_api(
     pages: PageChecker, fake_planapi: FakePlanAPI
 ) -> None:
-    fake_planapi.on("GET", f"{BASE}/access-log", json=log_page([entry(0)] * 1, page=2, total=45))
+    # 45 visits by the caseworker, one an hour apart: 3 pages of 20 visits.
+    fake_planapi.on("GET", f"{BASE}/access-log", json=log_page([entry(n) for n in range(45)]))
     soup = pages.get("/hvem-har-set-mine-oplysninger?hvem=caseworker&fra=2026-11-01&side=2")
     sent = parse_qs(fake_planapi.requests[-1].url.query.decode())
     assert sent == {
         "actor_kind": ["caseworker"],
         "since": ["2026-11-01"],
-        "page": ["2"],
-        "page_size": ["20"],
+        "page": ["1"],
+        "page_size": ["100"],
     }
+    assert len(soup.select(".access-log__entry")) == 20
     assert soup.select_one("#hvem option[selected]")["value"] == "caseworker"
     current = soup.select_one(".pagination [aria-current=page]")
     assert normalize(current.text) == "2"
@@ -141,12 +150,14 @@ def test_parent_sees_neutral_roles(
         normalize(li.text)
         for li in pages.get("/hvem-har-set-mine-oplysninger").select(".access-log__entry")
     ]
+    # Anders's own reads are his own visits, apart; Emma's are someone else's to him.
     assert "(sagsbehandler)" in rows[0]
-    assert "Anders Kjær Poulsen (du selv)" in rows[1]
-    assert "Emma Kjær Poulsen (personen selv)" in rows[2]
+    assert "Emma Kjær Poulsen (personen selv)" in rows[1] and len(rows) == 2
 
 
-def serve_everything(fake: FakePlanAPI, base: str = BASE) -> None:
+def serve_everything(
+    fake: FakePlanAPI, base: str = BASE, consents: list[dict[str, Any]] | None = None
+) -> None:
     at = datetime(2026, 10, 1, 9, 30, tzinfo=b.TZ)
     fake.on("GET", f"{base}/plan", json=b.plan(overall_goal="Jeg vil på efterskole"))
     fake.on("GET", f"{base}/cases", json=b.items(b.case()))
@@ -165,9 +176,10 @@ def serve_everything(fake: FakePlanAPI, base: str = BASE) -> None:
         ),
     )
     fake.on("GET", f"{base}/contacts", json=b.contact_list(b.contact()))
-    fake.on("GET", f"{base}/consents", json={"items": []})
+    fake.on("GET", f"{base}/consents", json={"items": consents or []})
     fake.on("GET", f"{base}/scores", json={"items": [pb.score(at=at, reported=64)]})
     fake.on("GET", f"{base}/questionnaires", json={"items": [pb.due()]})
+    fake.on("GET", f"{base}/questionnaires/who-5", json=pb.who5())
     fake.on(
         "GET",
         f"{base}/questionnaires/who-5/responses",
@@ -195,8 +207,25 @@ def test_export_html_has_every_part_and_is_logged(
         "Forberede mødet",
     ):
         assert expected in text, expected
+    # Words, as on the pages, not codes.
+    assert "Jeg har været glad og i godt humør: Lidt mere end halvdelen af tiden" in text
+    assert "who5-1" not in text and "who-5" not in text
     posted = [r for r in fake_planapi.requests if r.method == "POST"]
     assert len(posted) == 1 and json.loads(posted[0].content)["action"] == "export"
+
+
+@pytest.mark.usefixtures("emma")
+def test_export_says_consent_states_in_words(pages: PageChecker, fake_planapi: FakePlanAPI) -> None:
+    withdrawn = consent(status="withdrawn", withdrawn=("employment", "social", "health"))
+    withdrawn["history"].append(event("withdrawn", 10, ["employment", "social", "health"]))
+    serve_everything(fake_planapi, consents=[withdrawn])
+    section = normalize(
+        pages.get("/mine-data/oplysninger").select_one("#export-consents").parent.text
+    )
+    assert "Status: trukket tilbage" in section and "(deles ikke længere)" in section
+    assert "Samtykke givet" in section and "Samtykke trukket tilbage" in section
+    for code in ("withdrawn", "granted", "active"):
+        assert code not in section, code
 
 
 @pytest.mark.usefixtures("emma")

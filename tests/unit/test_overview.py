@@ -35,6 +35,7 @@ def serve(fake: FakePlanAPI, **parts: Any) -> None:
     fake.on("GET", f"{BASE}/appointments", json=parts.get("appointments", b.items(b.appointment())))
     fake.on("GET", f"{BASE}/contacts", json=parts.get("contacts", b.contact_list(b.contact())))
     fake.on("GET", f"{BASE}/cases", json=parts.get("cases", b.items()))
+    fake.on("GET", paths.involvements("p-mette"), json=parts.get("involvements", b.items()))
 
 
 def test_overview_answers_plan_next_and_who_to_call(
@@ -102,6 +103,7 @@ def test_person_without_a_plan_gets_a_friendly_empty_state(
     fake_planapi.on("GET", f"{BASE}/appointments", json=serve_rest["appointments"])
     fake_planapi.on("GET", f"{BASE}/contacts", json=serve_rest["contacts"])
     fake_planapi.on("GET", f"{BASE}/cases", json=serve_rest["cases"])
+    fake_planapi.on("GET", paths.involvements("p-mette"), json=b.items())
     soup = pages.get("/overblik")
     text = normalize(soup.text)
     assert "Du har ikke en samlet plan" in text
@@ -152,3 +154,38 @@ def test_english_overview(fake_planapi: FakePlanAPI, pages: PageChecker) -> None
     soup = pages.get("/overblik", headers={"Accept-Language": "en"})
     assert normalize(soup.h1.text) == "Overview"
     assert "in 2 days" in normalize(soup.select_one(".appointment").text)
+
+
+def test_a_family_member_sees_his_part_of_someone_elses_plan(
+    pages: PageChecker, fake_planapi: FakePlanAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.views.overview import family_tasks
+
+    monkeypatch.setattr(waiting, "_sources", [family_tasks])
+    serve(
+        fake_planapi,
+        involvements=b.items(
+            {
+                "plan_id": "pl-emma",
+                "person": b.person_ref("p-emma", "Emma Kjær Poulsen"),
+                "role": "parent",
+                "legal_basis": "Barnets Lov § 32",
+                "custody": True,
+                "shared": True,
+                "coordinator": b.caseworker_ref(),
+                "tasks": [b.agreement(what="Anders sender oplysninger om økonomi")],
+                "invitations": [
+                    b.appointment(id="ap-emma-1", title="Møde om efterskoleansøgningen")
+                ],
+            }
+        ),
+    )
+    soup = pages.get("/overblik")
+    part = normalize(soup.select_one("#family-pl-emma").text)
+    assert "Du er med i Emma Kjær Poulsens plan" in part
+    assert "Anders sender oplysninger om økonomi" in part and "Sådan sender du det" in part
+    assert "Møde om efterskoleansøgningen" in part
+    assert soup.select_one("#family-pl-emma form input[name=person_id]")["value"] == "p-emma"
+    waiting_items = normalize(soup.select_one(".waiting-list").text)
+    assert "Anders sender oplysninger om økonomi" in waiting_items
+    assert "Aftalt i Emma Kjær Poulsens plan" in waiting_items

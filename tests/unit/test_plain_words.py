@@ -25,6 +25,7 @@ def serve(fake: FakePlanAPI, person: str = "p-mette", **parts: Any) -> None:
     fake.on("GET", f"{base}/appointments", json=parts.get("appointments", b.items(b.appointment())))
     fake.on("GET", f"{base}/contacts", json=parts.get("contacts", b.contact_list(b.contact())))
     fake.on("GET", f"{base}/consents", json=b.items())  # a waiting-list source may ask
+    fake.on("GET", f"{base}/involvements", json=b.items())  # a person acting as himself
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,7 @@ def serve(fake: FakePlanAPI, person_id: str) -> None:
         "contacts": b.contact_list(b.contact()),
         "consents": b.items(),
         "questionnaires": b.items(pb.due()),
+        "involvements": b.items(),
     }
     for part, body in parts.items():
         fake.on("GET", f"{base}/{part}", json=body)
@@ -72,7 +73,16 @@ def test_the_overview_waiting_list_comes_from_the_one_read(
     assert "udtalelser mangler" in waiting and "Trivsel (WHO-5)" in waiting
     [read] = fake_planapi.requests
     parts = read.url.params["include"].split(",")
-    assert parts == ["plan", "cases", "appointments", "contacts", "consents", "questionnaires"]
+    # As herself she also asks for her own part in others' plans (a family member's tasks).
+    assert parts == [
+        "plan",
+        "cases",
+        "appointments",
+        "contacts",
+        "consents",
+        "questionnaires",
+        "involvements",
+    ]
 
 
 def test_a_power_of_attorney_asks_only_for_what_it_covers(
@@ -85,3 +95,51 @@ def test_a_power_of_attorney_asks_only_for_what_it_covers(
     pages.get("/overblik")
     [read] = fake_planapi.requests
     assert read.url.params["include"] == "plan,appointments"
+
+
+def test_a_family_members_own_part_comes_in_the_same_one_read(
+    sign_in: SignIn, fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    """Anders as himself: his task and invitation in Emma's plan, and no second call."""
+    sign_in("p-anders", "Anders Kjær Poulsen")
+    serve(fake_planapi, "p-anders")
+    fake_planapi.on(
+        "GET",
+        "/v1/persons/p-anders/involvements",
+        json=b.items(
+            {
+                "plan_id": "pl-emma",
+                "person": b.person_ref("p-emma", "Emma Kjær Poulsen"),
+                "role": "parent",
+                "custody": True,
+                "coordinator": b.caseworker_ref(),
+                "tasks": [b.agreement(what="Anders sender oplysninger om økonomi")],
+                "invitations": [b.appointment(id="ap-emma-1", title="Møde om efterskolen")],
+            }
+        ),
+    )
+    soup = pages.get("/overblik")
+    [read] = fake_planapi.requests
+    assert read.url.path == "/v1/persons/p-anders/overview"
+    assert read.url.params["include"].split(",")[-1] == "involvements"
+    part = normalize(soup.select_one("#family-pl-emma").text)
+    assert "Anders sender oplysninger om økonomi" in part and "Møde om efterskolen" in part
+    assert "Anders sender oplysninger om økonomi" in normalize(
+        soup.select_one(".waiting-list").text
+    )
+
+
+def test_acting_for_the_child_does_not_ask_for_involvements(
+    sign_in: SignIn, fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    sign_in(
+        "p-emma",
+        "Emma Kjær Poulsen",
+        basis="custody",
+        actor=("p-anders", "Anders Kjær Poulsen"),
+        age=15,
+    )
+    serve(fake_planapi, "p-emma")
+    pages.get("/overblik")
+    [read] = fake_planapi.requests
+    assert "involvements" not in read.url.params["include"].split(",")

@@ -50,6 +50,47 @@ def lene(client: FlaskClient, sign_in: SignIn, fake_planapi: FakePlanAPI) -> Non
         paths.caseload("cw-lene"),
         json=caseload(("p-jonas", "Jonas Holm Nielsen"), ("p-mette", "Mette Lund Sørensen")),
     )
+    fake_planapi.on("GET", SUMMARY, json={"items": [summary(respondents=2)]})
+
+
+SUMMARY = "/v1/caseworkers/cw-lene/experience-summary"
+
+
+def summary(respondents: int, agree: int = 0) -> dict[str, Any]:
+    items = None
+    if respondents >= 5:
+        items = [
+            {
+                "item_id": "exp-overview",
+                "text": {"da": "Mit forløb med kommunen har været overskueligt", "en": "x"},
+                "answered": respondents,
+                "agree": agree,
+                "counts": [],
+            }
+        ]
+    return {
+        "instrument_id": "experience",
+        "title": {"da": "Sådan oplever du forløbet", "en": "Your experience"},
+        "respondents": respondents,
+        "min_respondents": 5,
+        "since": "2025-11-23",
+        "items": items,
+    }
+
+
+@pytest.mark.usefixtures("lene")
+def test_experience_over_all_citizens_only_in_numbers_from_five(
+    pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    text = normalize(pages.get("/medarbejder/borgere").select_one(".experience-summary").text)
+    assert "2 personer har svaret siden 23. november 2025" in text
+    assert "mindst 5" in text and not pages.get("/medarbejder/borgere").select(
+        ".experience-summary table"
+    )
+    fake_planapi.on("GET", SUMMARY, json={"items": [summary(respondents=7, agree=3)]})
+    soup = pages.get("/medarbejder/borgere")
+    row = [normalize(c.text) for c in soup.select(".experience-summary tbody tr > *")]
+    assert row == ["Mit forløb med kommunen har været overskueligt", "3 af 7"]
 
 
 @pytest.mark.usefixtures("lene")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -172,7 +172,7 @@ def test_goal_progress_has_a_line_and_a_column_per_goal(
     assert "Du er lige så tæt på “Starte på uddannelse” som i februar." in text
 
 
-def test_states_done_overdue_and_queued(
+def test_three_states_answered_upcoming_due_and_queued(
     app: Flask, pages: PageChecker, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
 ) -> None:
     sign_in()
@@ -180,8 +180,14 @@ def test_states_done_overdue_and_queued(
         fake_planapi,
         due_list=[
             due("who-5", status="overdue"),
-            due("plan-goals", status="done"),
+            due(
+                "plan-goals",
+                status="answered",
+                due_on=date(2025, 4, 7),
+                last_answered_at=datetime(2025, 3, 10, 19, 40, tzinfo=UTC),
+            ),
             due("experience", status="due"),
+            due("extra", status="upcoming", due_on=date(2025, 5, 5)),
         ],
     )
     with app.test_request_context():
@@ -202,8 +208,10 @@ def test_states_done_overdue_and_queued(
     cards = [normalize(c.text) for c in soup.select(".questionnaire-card")]
     assert "Klar til dig siden" in cards[0] and "Besvar" in cards[0]
     assert "frist" not in cards[0].lower()
-    assert "Besvaret" in cards[1] and "Næste gang" in cards[1]
+    assert "Besvaret 10. marts 2025" in cards[1] and "Næste gang: 7. april 2025" in cards[1]
     assert "bliver sendt" in cards[2] and "Næste gang" in cards[2]
+    # Never answered and not due yet: not "Besvaret", but when it opens.
+    assert "Besvaret" not in cards[3] and "Klar til dig fra 5. maj 2025" in cards[3]
     assert len(soup.select(".questionnaire-card a.button")) == 1
 
 
@@ -456,7 +464,8 @@ def test_waiting_list_source(
     app: Flask, fake_planapi: FakePlanAPI, sign_in: Callable[..., Any]
 ) -> None:
     routes(
-        fake_planapi, due_list=[due("who-5", status="overdue"), due("plan-goals", status="done")]
+        fake_planapi,
+        due_list=[due("who-5", status="overdue"), due("plan-goals", status="upcoming")],
     )
     caller = progress.Caller(actor_id=PERSON, actor_role="citizen", basis="self")
     assert progress.due_questionnaires in waiting._sources

@@ -73,7 +73,7 @@ def test_a_cadence_must_be_at_least_a_week() -> None:
 def test_due_from_the_first_minute_of_the_danish_due_date(
     due_on: date, last_minute_before: datetime, first_minute_due: datetime
 ) -> None:
-    assert cadence.state(due_on, last_minute_before) == "done"
+    assert cadence.state(due_on, last_minute_before) == "upcoming"
     assert cadence.state(due_on, first_minute_due) == "due"
     assert cadence.days_late(due_on, first_minute_due) == 0
 
@@ -109,7 +109,7 @@ def test_after_answering_it_is_done_until_the_next_due_date(moment: datetime, we
     answered = moment.replace(tzinfo=UTC)
     nxt = cadence.next_due(answered, weeks)
     assert (nxt - cadence.local_day(answered)).days == 7 * weeks
-    assert cadence.state(nxt, answered) == "done"
+    assert cadence.state(nxt, answered) == "upcoming"
     day_before = datetime.combine(nxt - timedelta(days=1), datetime.max.time(), CPH)
-    assert cadence.state(nxt, day_before) == "done"
+    assert cadence.state(nxt, day_before) == "upcoming"
     assert cadence.state(nxt, datetime.combine(nxt, datetime.min.time(), CPH)) == "due"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Flask
 from sqlalchemy import func, select
 
+from planapi.clock import TZ
 from planapi.demo import load
+from planapi.demo.loader import weekday_offset
 from planapi.demo.personas import CASEWORKERS, CITIZENS, citizen_by_cpr
 from planapi.extensions import db
-from planapi.models import AccessLogEntry, Appointment, Contact, Person
+from planapi.models import AccessLogEntry, Appointment, Contact, Person, Plan
 from tests.unit.planapi.conftest import TODAY, PlanAPI, citizen, ok, problem
 
 
@@ -98,3 +100,33 @@ def test_emmas_efterskole_case_has_steps_and_missing_statements(api: PlanAPI) ->
         "p-anders": "parent",
     }
     assert "Barnets Lov § 35, stk. 4" in {i["legal_basis"] for i in plan["interventions"]}
+
+
+def test_weekday_offset_moves_weekends_away_from_today() -> None:
+    monday = date(2026, 11, 23)
+    assert [weekday_offset(monday, n) for n in range(7)] == [0, 1, 2, 3, 4, 7, 7]
+    assert [weekday_offset(monday, n) for n in (-1, -2, -3)] == [-3, -3, -3]
+    saturday = date(2026, 11, 28)
+    assert weekday_offset(saturday, 0) == 2  # today's weekend meeting: the coming Monday
+
+
+def test_demo_meetings_fall_on_weekdays_in_office_hours(api_app: Flask) -> None:
+    """Whatever weekday the demo's today is, no meeting lands on a weekend or after hours."""
+    with api_app.app_context():
+        for shift in range(7):
+            today = TODAY + timedelta(days=shift)
+            db.session.expunge_all()
+            load(db.session, today)
+            meetings = db.session.scalars(select(Appointment)).all()
+            assert meetings
+            for m in meetings:
+                for start in filter(None, (m.start_at, m.previous_start)):
+                    local = start.astimezone(TZ)
+                    assert local.weekday() < 5, (today, m.id, local)
+                    assert local.hour >= 8, (today, m.id, local)
+                end = m.end_at.astimezone(TZ)
+                assert (end.hour, end.minute) <= (16, 0), (today, m.id, end)
+            follow_ups = db.session.scalars(select(Plan.next_follow_up)).all()
+            assert all(d.weekday() < 5 for d in follow_ups if d), today
+        db.session.expunge_all()
+        load(db.session, TODAY)

@@ -265,7 +265,7 @@ def test_who5_is_scored_raw_times_four(api: PlanAPI) -> None:
     assert (score["raw"], score["reported"], score["reported_max"]) == (15, 60, 100)
     assert answer["basis"] == "self" and answer["answered_by"]["id"] == "p-mette"
     due = ok(api.get("/v1/persons/p-mette/questionnaires", citizen("p-mette")))["items"]
-    assert {d["instrument_id"]: d["status"] for d in due}["who-5"] == "done"
+    assert {d["instrument_id"]: d["status"] for d in due}["who-5"] == "answered"
 
 
 def test_who5_answers_must_be_on_the_scale(api: PlanAPI) -> None:
@@ -313,7 +313,7 @@ def test_score_history_has_points_for_a_chart(api: PlanAPI) -> None:
 
 def test_experience_instrument_and_who5_source(api: PlanAPI) -> None:
     instruments = {i["id"]: i for i in ok(api.get("/v1/instruments"))["items"]}
-    assert set(instruments) == {"who-5", "plan-goals", "experience"}
+    assert set(instruments) == {"who-5", "plan-goals", "experience", "experience-parent"}
     who = instruments["who-5"]
     assert who["source"]["name"] == "WHO-5 Trivselsindeks, Psykiatrisk Center Nordsjælland"
     assert "Psychiatric Research Unit" in who["source"]["attribution"]["en"]
@@ -327,7 +327,50 @@ def test_experience_instrument_and_who5_source(api: PlanAPI) -> None:
         4,
         5,
     ]
+    experience = instruments["experience"]
+    # The 2025 citizen survey's own wording, period and scale, for comparison with it.
+    assert experience["items"][0]["text"]["da"] == "Mit forløb med kommunen har været overskueligt"
+    assert experience["instructions"]["da"].startswith("Tænk på de seneste 12 måneder.")
+    labels = [o["label"]["da"] for o in experience["scales"][0]["options"]]
+    assert labels[0] == "Meget uenig" and labels[-1] == "Meget enig"
+    assert instruments["experience-parent"]["audience"] == "family_member"
     problem(api.get("/v1/instruments/who-6"), 404)
+
+
+def test_questionnaire_states_tell_answered_from_not_yet_due(api: PlanAPI) -> None:
+    def states(person: str) -> dict[str, tuple[str, str | None]]:
+        due = ok(api.get(f"/v1/persons/{person}/questionnaires", citizen(person)))["items"]
+        return {d["instrument_id"]: (d["status"], d["last_answered_at"]) for d in due}
+
+    # Emma has answered nothing and her first round is ahead: upcoming, never "answered".
+    assert {s for s, _ in states("p-emma").values()} == {"upcoming"}
+    # Jonas answered his goals 10 days ago: answered, with the date.
+    status, last = states("p-jonas")["plan-goals"]
+    assert status == "answered" and last is not None and last.startswith("2026-11-13")
+    assert states("p-jonas")["who-5"][0] == "due"
+    # Karim withdrew his consent: the joint follow-up stopped, nothing is overdue.
+    assert {s for s, _ in states("p-karim").values()} == {"stopped"}
+
+
+def test_a_parent_answers_the_parents_questions_as_himself(api: PlanAPI) -> None:
+    due = ok(api.get("/v1/persons/p-anders/questionnaires", citizen("p-anders")))["items"]
+    assert [(d["instrument_id"], d["status"]) for d in due] == [("experience-parent", "due")]
+    path = "/v1/persons/p-anders/questionnaires/experience-parent/responses"
+    body = {
+        "instrument_version": 1,
+        "language": "da",
+        "answers": [
+            {"item_id": f"par-{k}", "value": 4}
+            for k in ("overview", "contact", "involved", "together", "trust")
+        ],
+    }
+    made = ok(api.post(path, body, citizen("p-anders")), 201)
+    assert made["answered_by"]["id"] == "p-anders" and made["basis"] == "self"
+    due = ok(api.get("/v1/persons/p-anders/questionnaires", citizen("p-anders")))["items"]
+    assert due[0]["status"] == "answered"
+    # Not for the child to be answered on her behalf, and not by the parent for the child.
+    emma = "/v1/persons/p-emma/questionnaires/experience-parent/responses"
+    problem(api.post(emma, body, guardian("p-anders")), 403)
 
 
 def test_a_person_without_a_plan_cannot_answer(api: PlanAPI) -> None:
