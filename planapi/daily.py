@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from planapi import clock, events
+from planapi import clock, events, sharing
 from planapi.extensions import db
 from planapi.instruments import INSTRUMENTS
 from planapi.models import Consent, Plan, QuestionnaireResponse
@@ -24,7 +24,11 @@ EXPIRING_WITHIN = timedelta(days=30)
 def record_due(today: date) -> int:
     count = 0
     for plan in db.session.scalars(select(Plan)):
+        # After a withdrawal the joint follow-up stopped: nothing becomes due.
+        stopped = not sharing.of_person(plan.person_id).joint
         for instrument_id in INSTRUMENTS:
+            if INSTRUMENTS[instrument_id].get("audience") == "family_member":
+                continue  # asked of the family members a plan names, not of its owner
             last = db.session.scalar(
                 select(QuestionnaireResponse)
                 .where(
@@ -34,9 +38,9 @@ def record_due(today: date) -> int:
                 .order_by(QuestionnaireResponse.answered_at.desc())
                 .limit(1)
             )
-            entry = due_entry(plan, instrument_id, last, today)
+            entry = due_entry(plan, instrument_id, last, today, stopped=stopped)
             resource = f"questionnaires/{instrument_id}"
-            if entry["status"] == "done" or events.recorded(
+            if entry["status"] not in ("due", "overdue") or events.recorded(
                 "questionnaire.due", plan.person_id, resource, due_on=entry["due_on"]
             ):
                 continue

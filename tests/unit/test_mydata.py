@@ -220,7 +220,9 @@ def test_export_says_consent_states_in_words(pages: PageChecker, fake_planapi: F
     withdrawn["history"].append(event("withdrawn", 10, ["employment", "social", "health"]))
     serve_everything(fake_planapi, consents=[withdrawn])
     section = normalize(
-        pages.get("/mine-data/oplysninger").select_one("#export-consents").parent.text
+        pages.post("/mine-data/oplysninger", {"csrf_token": pages.csrf_token("/mine-data")})
+        .select_one("#export-consents")
+        .parent.text
     )
     assert "Status: trukket tilbage" in section and "(deles ikke længere)" in section
     assert "Samtykke givet" in section and "Samtykke trukket tilbage" in section

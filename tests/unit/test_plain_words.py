@@ -177,3 +177,50 @@ def test_overview_as_oneself_says_your(
     serve(fake_planapi)
     headings = [normalize(h.text) for h in pages.get("/overblik").select("main h2")]
     assert headings[:2] == ["Dit mål", "Din næste aftale"] and "Venter på dig" in headings
+
+
+# --- the plan page names the child too -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected", "coordinator"),
+    [
+        ({}, ["Emmas mål", "Det får Emma hjælp til"], "Emmas koordinerende sagsbehandler:"),
+        (ENGLISH, ["Emma's goal", "What Emma gets help with"], "Emma's coordinating caseworker:"),
+    ],
+)
+def test_plan_for_a_child_names_the_child(
+    client: FlaskClient,
+    fake_planapi: FakePlanAPI,
+    pages: PageChecker,
+    headers: dict[str, str],
+    expected: list[str],
+    coordinator: str,
+) -> None:
+    SignIn(client)(
+        "p-emma",
+        "Emma Kjær Poulsen",
+        basis="custody",
+        actor=("p-anders", "Anders Kjær Poulsen"),
+        age=15,
+    )
+    serve(fake_planapi, person="p-emma")
+    soup = pages.get("/min-plan", headers=headers)
+    headings = [normalize(h.text) for h in soup.select("main h2")]
+    toc = [normalize(a.text) for a in soup.select(".plan-toc a")]
+    for heading in expected:
+        assert heading in headings and heading in toc
+    assert coordinator in normalize(soup.select_one(".plan-meta").text)
+    said = set(headings) | set(toc)
+    assert not {"Dit mål", "Det får du hjælp til", "Your goal", "What you get help with"} & said
+
+
+def test_plan_as_oneself_says_your(
+    fake_planapi: FakePlanAPI, pages: PageChecker, sign_in: SignIn
+) -> None:
+    sign_in()
+    serve(fake_planapi)
+    soup = pages.get("/min-plan")
+    headings = [normalize(h.text) for h in soup.select("main h2")]
+    assert "Dit mål" in headings and "Det får du hjælp til" in headings
+    assert "Din koordinerende sagsbehandler:" in normalize(soup.select_one(".plan-meta").text)

@@ -95,6 +95,8 @@ def test_the_daily_scan_records_due_and_expiring_once(api: PlanAPI, api_app: Fla
     assert runner.invoke(args=["daily"]).exit_code == 0
     first = types(feed(api, start))
     assert ("questionnaire.due", "p-mette", "questionnaires/who-5") in first
+    # Karim withdrew his consent (his questionnaires stopped), Emma's are not due yet.
+    assert not [t for t in first if t[0] == "questionnaire.due" and t[1] in ("p-karim", "p-emma")]
     # The demo data already told of Mette's consent expiring on this date: not again.
     assert ("consent.expiring", "p-mette", "consents/c-mette") not in first
     assert types(feed(api)).count(("consent.expiring", "p-mette", "consents/c-mette")) == 1
