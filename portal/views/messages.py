@@ -27,6 +27,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 
 from auth.access import access
 from portal import outbox, pages, uploads
@@ -38,6 +40,7 @@ from portal.clients.base import (
 )
 from portal.clients.messages import SEND, Conversations, MessagesClient
 from portal.clients.plan import PlanClient
+from portal.forms import PortalForm, form_key_field
 from portal.i18n import TZ, short_date, time_of_day
 
 bp = Blueprint("messages", __name__)
@@ -260,6 +263,13 @@ def _asked_for(missing_id: str) -> tuple[Any, Any]:
     abort(404)
 
 
+class DocumentForm(PortalForm):
+    """A document the case asks for; the file is checked by `portal.uploads`."""
+
+    form_key = form_key_field()
+    file = FileField(_l("Choose a photo or a PDF"))
+
+
 @bp.route("/send-dokument/<string:missing_id>", methods=["GET", "POST"])
 @access("citizen_write")
 @uploads.accepts_files
@@ -269,13 +279,13 @@ def send_document(missing_id: str) -> ResponseReturnValue:
     case, item = _asked_for(missing_id)
     if not item.uploadable:
         abort(404)
-    errors: dict[str, str] = {}
-    form_key = _form_key(request.form.get("form_key"))
+    form = DocumentForm()
     if request.method == "POST":
+        form.validate()
         try:
-            _upload(uploads.check(request.files.get("file")), form_key, missing_document_id=item.id)
+            _upload(uploads.check(form.file.data), form.form_key.data, missing_document_id=item.id)
         except (uploads.UploadRefused, PlanAPIUnavailable, PlanAPIRejected) as exc:
-            errors["file"] = _file_error(exc)
+            form.add_error("file", _file_error(exc))
         else:
             flash(
                 _("%(title)s is received. Thank you.", title=item.title),
@@ -287,13 +297,12 @@ def send_document(missing_id: str) -> ResponseReturnValue:
             "pages/messages/send_document.html",
             case=case,
             item=item,
-            errors=errors,
-            form_key=form_key,
+            form=form,
             accept=uploads.ACCEPT_ATTRIBUTE,
             max_mb=current_app.config["PORTAL_UPLOAD_MAX_BYTES"] // (1024 * 1024),
             today=date.today(),
         ),
-        400 if errors else 200,
+        400 if form.errors else 200,
     )
 
 
