@@ -4,6 +4,7 @@ open one (the citizen then sees "Læst af ..."), answer, attach a file."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -17,6 +18,9 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import TextAreaField, ValidationError
 
 from auth.access import access
 from auth.session import auth_data
@@ -28,6 +32,7 @@ from portal.clients.base import (
     PlanAPIUnavailable,
 )
 from portal.clients.messages import MessagesClient
+from portal.forms import PortalForm, form_key_field, strip
 
 bp = Blueprint("inbox", __name__)
 
@@ -55,9 +60,21 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _conversation_page(
-    conversation_id: str, errors: dict[str, str], body: str, form_key: str, status: int
-) -> ResponseReturnValue:
+class AnswerForm(PortalForm):
+    """A caseworker's answer in a conversation, with a file if wanted."""
+
+    form_key = form_key_field()
+    body = TextAreaField(_l("Message"), filters=[strip(BODY_MAX * 2)])
+    file = FileField(_l("Attach a photo or a PDF (optional)"))
+
+    def validate_body(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError(_("Write your answer"))
+        if len(field.data) > BODY_MAX:
+            raise ValidationError(_("The message can be at most %(max)d characters", max=BODY_MAX))
+
+
+def _conversation_page(conversation_id: str, form: AnswerForm, status: int) -> ResponseReturnValue:
     client = _client()
     conversation = client.inbox_conversation(_caseworker_id(), conversation_id)
     if conversation.unread_by_staff and status == 200:
@@ -69,9 +86,7 @@ def _conversation_page(
         render_template(
             "pages/inbox/show.html",
             conversation=conversation,
-            errors=errors,
-            body=body,
-            form_key=form_key or secrets.token_hex(16),
+            form=form,
             accept=uploads.ACCEPT_ATTRIBUTE,
             body_max=BODY_MAX,
             sent=request.args.get("sendt", ""),
@@ -83,28 +98,22 @@ def _conversation_page(
 @bp.get("/medarbejder/beskeder/<string:conversation_id>")
 @access("caseworker")
 def show(conversation_id: str) -> ResponseReturnValue:
-    return _conversation_page(conversation_id, {}, "", "", 200)
+    return _conversation_page(conversation_id, AnswerForm(), 200)
 
 
 @bp.post("/medarbejder/beskeder/<string:conversation_id>")
 @access("caseworker")
 @uploads.accepts_files
 def answer(conversation_id: str) -> ResponseReturnValue:
-    form_key = request.form.get("form_key", "")
-    if len(form_key) != 32 or not all(c in "0123456789abcdef" for c in form_key):
-        form_key = secrets.token_hex(16)
-    body = request.form.get("body", "").strip()
-    errors: dict[str, str] = {}
-    if not body:
-        errors["body"] = _("Write your answer")
-    elif len(body) > BODY_MAX:
-        errors["body"] = _("The message can be at most %(max)d characters", max=BODY_MAX)
+    form = AnswerForm()
+    form.validate()
+    form_key, body = form.form_key.data, form.body.data
     client = _client()
     me = _caseworker_id()
     key = f"answer:{me}:{conversation_id[:64]}:{form_key}"
     document_ids: list[str] = []
-    file = request.files.get("file")
-    if not errors and file is not None and file.filename:
+    file = form.file.data
+    if not form.errors and file is not None:
         try:
             checked = uploads.check(file)
             document = client.staff_upload(
@@ -112,14 +121,17 @@ def answer(conversation_id: str) -> ResponseReturnValue:
             )
             document_ids.append(document.id)
         except uploads.UploadRefused as exc:
-            errors["file"] = str(exc.message)
+            form.add_error("file", str(exc.message))
         except (PlanAPIUnavailable, PlanAPIRejected):
-            errors["file"] = _(
-                "We cannot receive files right now, so nothing was sent. Please try again in "
-                "a few minutes."
+            form.add_error(
+                "file",
+                _(
+                    "We cannot receive files right now, so nothing was sent. Please try again "
+                    "in a few minutes."
+                ),
             )
-    if errors:
-        return _conversation_page(conversation_id, errors, body, form_key, 400)
+    if form.errors:
+        return _conversation_page(conversation_id, form, 400)
     client.staff_answer(me, conversation_id, {"body": body, "document_ids": document_ids}, key)
     return redirect(url_for("inbox.show", conversation_id=conversation_id, sendt=1), 303)
 

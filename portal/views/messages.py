@@ -28,7 +28,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.file import FileField
+from markupsafe import Markup
+from wtforms import HiddenField, RadioField, TextAreaField, ValidationError
 
 from auth.access import access
 from portal import outbox, pages, uploads
@@ -40,23 +43,16 @@ from portal.clients.base import (
 )
 from portal.clients.messages import SEND, Conversations, MessagesClient
 from portal.clients.plan import PlanClient
-from portal.forms import PortalForm, form_key_field
+from portal.forms import PortalForm, choices, form_key_field, strip
 from portal.i18n import TZ, short_date, time_of_day
 
 bp = Blueprint("messages", __name__)
 
 BODY_MAX = 5000
-FORM_KEY_LENGTH = 32
 
 
 def _person_id() -> str:
     return pages.person_id()
-
-
-def _form_key(value: str | None) -> str:
-    if value and len(value) == FORM_KEY_LENGTH and all(c in "0123456789abcdef" for c in value):
-        return value
-    return secrets.token_hex(FORM_KEY_LENGTH // 2)
 
 
 def may_write() -> bool:
@@ -82,13 +78,37 @@ def _mark_read(conversations: Conversations) -> None:
                 current_app.logger.info("read receipt not recorded: %s", exc)
 
 
-def _page(
-    *,
-    errors: dict[str, str] | None = None,
-    body: str = "",
-    form_key: str = "",
-    status: int = 200,
-) -> ResponseReturnValue:
+class MessageForm(PortalForm):
+    """A message to one of the contacts who take messages, with a file if wanted."""
+
+    form_key = form_key_field()
+    contact_id = RadioField(_l("To"), validate_choice=False)
+    body = TextAreaField(_l("Message"), filters=[strip(BODY_MAX * 2)])
+    letter_id = HiddenField(filters=[strip(64)])
+    file = FileField(_l("Attach a photo or a PDF (optional)"))
+
+    def validate_body(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError(_("Write your message"))
+        if len(field.data) > BODY_MAX:
+            raise ValidationError(_("The message can be at most %(max)d characters", max=BODY_MAX))
+        if not _sendable(field.data):
+            raise ValidationError(_("The message contains characters that cannot be sent"))
+
+
+def _recipient_label(recipient: Any) -> Markup:
+    label = Markup("{}, {}").format(recipient.name, recipient.role_title)
+    if recipient.answer_days:
+        usually = ngettext(
+            "usually answers within %(num)d working day",
+            "usually answers within %(num)d working days",
+            recipient.answer_days,
+        )
+        label += Markup(' <span class="muted">– {}</span>').format(usually)
+    return label
+
+
+def _page(form: MessageForm | None = None, status: int = 200) -> ResponseReturnValue:
     conversations: Conversations | None = None
     failed = False
     try:
@@ -96,12 +116,14 @@ def _page(
     except PlanAPIUnavailable:
         failed = True
     recipients = conversations.recipients if conversations else []
-    chosen = request.values.get("til") or request.values.get("contact_id") or ""
-    if recipients and not any(r.id == chosen for r in recipients):
-        chosen = recipients[0].id
-    complaint = request.values.get("klage") or request.values.get("letter_id") or ""
-    if complaint and not body:
-        body = _("I want to complain about the decision. I disagree because: ")
+    if form is None:  # a fresh form: whom to (?til=) and a complaint about a letter (?klage=)
+        form = MessageForm(formdata=None, contact_id=request.args.get("til", ""))
+        form.letter_id.data = request.args.get("klage", "")[:64]
+        if form.letter_id.data:
+            form.body.data = _("I want to complain about the decision. I disagree because: ")
+    if recipients and not any(r.id == form.contact_id.data for r in recipients):
+        form.contact_id.data = recipients[0].id
+    form.contact_id.choices = choices((r.id, _recipient_label(r)) for r in recipients)
     pending = outbox.pending(_person_id(), [SEND])
     if conversations is not None and status == 200:
         _mark_read(conversations)
@@ -111,12 +133,9 @@ def _page(
             conversations=conversations,
             failed=failed,
             recipients=recipients,
-            chosen=chosen,
-            complaint=complaint[:64],
+            complaint=form.letter_id.data,
             pending=pending,
-            errors=errors or {},
-            body=body,
-            form_key=_form_key(form_key),
+            form=form,
             may_write=may_write(),
             may_upload=may_upload(),
             accept=uploads.ACCEPT_ATTRIBUTE,
@@ -158,7 +177,7 @@ def _sendable(text: str) -> bool:
 
 
 def _checked_refs(
-    contact_id: str, letter_id: str | None, errors: dict[str, str]
+    form: MessageForm, contact_id: str, letter_id: str | None
 ) -> tuple[str, str | None]:
     """The recipient must take messages; a complaint must name one of the person's letters.
 
@@ -171,7 +190,7 @@ def _checked_refs(
     except PlanAPIUnavailable:
         return contact_id, letter_id
     if not any(r.id == contact_id for r in recipients):
-        errors["contact_id"] = _("Choose who the message is for")
+        form.add_error("contact_id", _("Choose who the message is for"))
     wanted = letter_id or ""
     if wanted and pages.refused(lambda: client.get_letter(_person_id(), wanted)):
         letter_id = None  # not one of this person's letters: an ordinary message
@@ -195,30 +214,22 @@ def _file_error(exc: Exception) -> str:
 def send() -> ResponseReturnValue:
     if not may_write():
         abort(403)
-    form_key = _form_key(request.form.get("form_key"))
-    body = request.form.get("body", "").strip()
-    contact_id = request.form.get("contact_id", "")
-    letter_id = request.form.get("letter_id", "") or None
-    errors: dict[str, str] = {}
-    if not body:
-        errors["body"] = _("Write your message")
-    elif len(body) > BODY_MAX:
-        errors["body"] = _("The message can be at most %(max)d characters", max=BODY_MAX)
-    elif not _sendable(body):
-        errors["body"] = _("The message contains characters that cannot be sent")
-    contact_id, letter_id = _checked_refs(contact_id, letter_id, errors)
-    file = request.files.get("file")
+    form = MessageForm()
+    form.validate()
+    form_key, body = form.form_key.data, form.body.data
+    contact_id, letter_id = _checked_refs(form, form.contact_id.data or "", form.letter_id.data)
+    file = form.file.data
     document_ids: list[str] = []
-    if file is not None and file.filename:
+    if file is not None:
         if not may_upload():
-            errors["file"] = _("You cannot send files for this person")
-        elif not errors:
+            form.add_error("file", _("You cannot send files for this person"))
+        elif not form.errors:
             try:
                 document_ids.append(_upload(uploads.check(file), form_key))
             except (uploads.UploadRefused, PlanAPIUnavailable, PlanAPIRejected) as exc:
-                errors["file"] = _file_error(exc)
-    if errors:
-        return _page(errors=errors, body=body, form_key=form_key, status=400)
+                form.add_error("file", _file_error(exc))
+    if form.errors:
+        return _page(form, status=400)
     payload: dict[str, Any] = {"contact_id": contact_id, "body": body}
     if document_ids:
         payload["document_ids"] = document_ids
@@ -229,8 +240,10 @@ def send() -> ResponseReturnValue:
             MessagesClient.new_message(_person_id(), payload), pages.caller(), form_key
         )
     except (PlanAPIRejected, PlanAPINotFound):
-        errors["contact_id"] = _("The message could not be sent to this person. Choose again")
-        return _page(errors=errors, body=body, form_key=form_key, status=400)
+        form.add_error(
+            "contact_id", _("The message could not be sent to this person. Choose again")
+        )
+        return _page(form, status=400)
     if delivery.status == "delivered":
         return redirect(url_for("messages.index", sendt=1, _anchor="receipt"), 303)
     return redirect(url_for("messages.index", venter=1, _anchor="receipt"), 303)

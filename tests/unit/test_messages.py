@@ -144,7 +144,7 @@ def test_mette_reads_her_conversation_and_lene_sees_the_read_receipt(
     items = [normalize(li.text) for li in soup.select(".conversation .message")]
     assert items[0].startswith("Lene Bach") and "Hun er velkommen" in items[0]
     assert "Læst af Lene Bach" in items[1]
-    labels = [normalize(label.text) for label in soup.select("label[for^=to-]")]
+    labels = [normalize(label.text) for label in soup.select("label[for^=contact-id]")]
     assert "svarer normalt inden for 2 hverdage" in labels[0]
     with planapi_app.app_context():
         lene_said = planapi_db.session.get(Message, "m-mette-3")
