@@ -101,6 +101,16 @@ def refused(response: TestResponse, status: int = 400) -> BeautifulSoup:
     return soup
 
 
+NO_BASIS = "Du kan ikke se denne persons oplysninger"
+
+
+def refusal(response: TestResponse) -> tuple[str, str]:
+    """(heading, whole text) of a 403 page; the test routes' own headings are data here."""
+    assert response.status_code == 403, (response.status_code, response.location)
+    soup = PageChecker.check(response.get_data(as_text=True))
+    return normalize(soup.h1.text), normalize(soup.text)
+
+
 # -- the happy paths --------------------------------------------------------------------------
 
 
@@ -160,14 +170,15 @@ def test_acting_for_someone_without_a_basis_is_refused(
     client.post("/vaelg-person", data={"person_id": "p-emma", "csrf_token": token})
     # Oliver is Anders' adult son: no custody. Edit the form value by hand.
     response = client.post("/vaelg-person", data={"person_id": "p-oliver", "csrf_token": token})
-    assert response.status_code == 403
-    soup = PageChecker.check(response.get_data(as_text=True))
-    assert "Oliver" not in soup.text
+    h1, text = refusal(response)
+    assert h1 == NO_BASIS and "Oliver" not in text
     assert session_data(client)[SESSION_KEY]["acting"]["subject_id"] == "p-emma"
     # A tampered session (someone else as subject) is refused by every view's basis check.
     with client.session_transaction() as session:
         session[SESSION_KEY]["acting"]["subject_id"] = "p-oliver"
-    assert client.get("/test/laes").status_code == 403
+    h1, text = refusal(client.get("/test/laes"))
+    assert h1 == "Du kan ikke se barnets oplysninger"  # the custody the session claims
+    assert "Oliver" not in text and "Emma" not in text and "read" not in text
 
 
 def test_custody_ended_since_login_is_checked_when_switching(
@@ -183,7 +194,8 @@ def test_custody_ended_since_login_is_checked_when_switching(
     )
     token = csrf_token(client, "/vaelg-person")
     response = client.post("/vaelg-person", data={"person_id": "p-emma", "csrf_token": token})
-    assert response.status_code == 403
+    h1, text = refusal(response)
+    assert h1 == NO_BASIS and "Emma" not in text
 
 
 def test_logout_ends_the_session_here_and_at_the_provider(
@@ -398,8 +410,10 @@ def test_caseworker_logs_in_and_previews_only_their_caseload(
     response = flow.callback(flow.at_provider(authorize_url, "cw-lene"))
     assert response.status_code == 302
     assert client.get("/test/medarbejder").status_code == 200
-    assert client.get("/test/laes").status_code == 403, "no preview chosen"
-    assert client.get("/vaelg-person").status_code == 403
+    h1, text = refusal(client.get("/test/laes"))  # no preview chosen
+    assert h1 == "Siden viser en borgers oplysninger" and "read" not in text
+    h1, _ = refusal(client.get("/vaelg-person"))  # a caseworker acts for nobody
+    assert h1 == "Siden viser en borgers oplysninger"
 
     with portal.test_request_context():
         with client.session_transaction() as session:
@@ -416,14 +430,16 @@ def test_caseworker_logs_in_and_previews_only_their_caseload(
             session.update(dict(flask_session))
 
     assert client.get("/test/laes").status_code == 200
-    assert client.get("/test/skriv").status_code == 403, "write refused in preview"
+    h1, text = refusal(client.get("/test/skriv"))
+    assert h1 == "En forhåndsvisning kan kun læses" and "write" not in text
     page = PageChecker(client).get("/test/laes")
     assert "Jonas Holm Nielsen" in normalize(page.select_one(".acting-banner").text)
 
 
 def test_citizens_cannot_reach_caseworker_pages(flow: Flow, client: FlaskClient) -> None:
     flow.login("p-jonas")
-    assert client.get("/test/medarbejder").status_code == 403
+    h1, text = refusal(client.get("/test/medarbejder"))
+    assert h1 == "Siden er for kommunens medarbejdere" and "caseworker" not in text
     assert client.get("/test/skriv").status_code == 200
 
 
