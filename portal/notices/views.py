@@ -22,15 +22,19 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, ValidationError
 
 from auth.access import access
 from auth.session import ActingAs, AuthSession
 from identity import Caller
 from portal.clients.persons import PersonsClient
 from portal.extensions import db
+from portal.forms import PortalForm, choices, strip
 from portal.i18n import TZ
 from portal.notices import settings as notice_settings
 from portal.notices.channels import ChannelError
@@ -53,9 +57,52 @@ def _may_change(acting: ActingAs) -> bool:
     return not acting.read_only and acting.basis in ("self", "custody")
 
 
-def _page(errors: dict[str, str], form: dict[str, str], status: int = 200) -> ResponseReturnValue:
+LANGUAGES = {
+    "da": Markup('<span lang="da">Dansk</span>'),
+    "en": Markup('<span lang="en">English</span>'),
+}
+
+
+class SettingsForm(PortalForm):
+    """Where and about what the person is told; a new address is confirmed with a code."""
+
+    email = StringField(_l("E-mail address"), filters=[strip(320)])
+    mobile = StringField(_l("Mobile number"), filters=[strip(40)])
+    kinds = SelectMultipleField(
+        _l("What we tell you about by e-mail and text message"),
+        choices=choices(GROUPS.items()),
+        validate_choice=False,
+    )
+    kinds_shown = HiddenField(default="1")
+    language = RadioField(
+        _l("Language of the notices"), choices=choices(LANGUAGES.items()), validate_choice=False
+    )
+    remove = StringField()  # the value of a "Stop e-mails" / "Stop text messages" button
+
+    def validate_email(self, field: Any) -> None:
+        if field.data and not notice_settings.EMAIL_RE.match(field.data):
+            raise ValidationError(_("Write an e-mail address like name@example.dk"))
+
+    def validate_mobile(self, field: Any) -> None:
+        if field.data and notice_settings.normalise_mobile(field.data) is None:
+            raise ValidationError(_("Write a Danish mobile number with 8 digits"))
+
+
+class CodeForm(PortalForm):
+    code = StringField(_l("Code (6 digits)"), filters=[strip(20)])
+
+
+def _page(form: SettingsForm | None = None, status: int = 200) -> ResponseReturnValue:
     acting = _acting()
     saved = notice_settings.get(acting.subject_id)
+    if form is None:
+        form = SettingsForm(
+            formdata=None,
+            email=saved.email if saved and saved.email else "",
+            mobile=saved.mobile if saved and saved.mobile else "",
+            kinds=[code for code in GROUPS if not saved or code not in (saved.muted or [])],
+            language=saved.language if saved else str(get_locale()),
+        )
     return (
         render_template(
             "pages/notices/settings.html",
@@ -64,7 +111,6 @@ def _page(errors: dict[str, str], form: dict[str, str], status: int = 200) -> Re
             muted=set(saved.muted or []) if saved else set(),
             may_change=_may_change(acting),
             history=notice_settings.history(acting.subject_id),
-            errors=errors,
             form=form,
         ),
         status,
@@ -74,7 +120,7 @@ def _page(errors: dict[str, str], form: dict[str, str], status: int = 200) -> Re
 @bp.get("/beskeder-til-dig")
 @access("citizen")
 def settings() -> ResponseReturnValue:
-    return _page({}, {})
+    return _page()
 
 
 @bp.post("/beskeder-til-dig")
@@ -83,23 +129,18 @@ def save() -> ResponseReturnValue:
     acting = _acting()
     if not _may_change(acting):
         abort(403)
-    form = {k: request.form.get(k, "").strip() for k in ("email", "mobile", "language")}
-    language = form["language"] if form["language"] in ("da", "en") else "da"
-    wanted = {g_ for g_ in request.form.getlist("kinds") if g_ in GROUPS}
-    if request.form.get("remove") in ("email", "mobile"):
-        notice_settings.remove(acting, request.form["remove"])
+    form = SettingsForm()
+    language = form.language.data if form.language.data in ("da", "en") else "da"
+    wanted = {g_ for g_ in form.kinds.data or [] if g_ in GROUPS}
+    if form.remove.data in ("email", "mobile"):
+        notice_settings.remove(acting, form.remove.data)
         flash(_("Removed."), "success")
         return redirect(url_for("notices.settings"))
-    errors: dict[str, str] = {}
-    email = form["email"]
-    mobile = notice_settings.normalise_mobile(form["mobile"]) if form["mobile"] else None
-    if email and not notice_settings.EMAIL_RE.match(email):
-        errors["email"] = _("Write an e-mail address like name@example.dk")
-    if form["mobile"] and mobile is None:
-        errors["mobile"] = _("Write a Danish mobile number with 8 digits")
-    if errors:
-        return _page(errors, form, 400)
-    if "kinds_shown" in request.form or "language" in request.form:
+    if not form.validate():
+        return _page(form, 400)
+    email = form.email.data
+    mobile = notice_settings.normalise_mobile(form.mobile.data) if form.mobile.data else None
+    if form.kinds_shown.data or form.language.data:
         notice_settings.save_choices(acting, language, wanted)
     saved = notice_settings.get(acting.subject_id)
     to_confirm = []
@@ -113,8 +154,10 @@ def save() -> ResponseReturnValue:
         try:
             channel.send(message)
         except (ChannelError, UnsafeText):
-            errors[field] = _("We could not send a code just now. Try again in a little while.")
-            return _page(errors, form, 503)
+            form.add_error(
+                field, _("We could not send a code just now. Try again in a little while.")
+            )
+            return _page(form, 503)
     if to_confirm:
         return redirect(url_for("notices.confirm", field=to_confirm[0][0]))
     flash(_("Your choices are saved."), "success")
@@ -130,10 +173,10 @@ def confirm(field: str) -> ResponseReturnValue:
     if not _may_change(acting):
         abort(403)
     pending = notice_settings.pending_code(acting.subject_id, field)
-    error = ""
+    form = CodeForm()
     status = 200
     if request.method == "POST":
-        outcome = notice_settings.confirm(acting, field, request.form.get("code", ""))
+        outcome = notice_settings.confirm(acting, field, form.code.data or "")
         if outcome == "ok":
             flash(
                 _("Your e-mail address is confirmed.")
@@ -145,15 +188,19 @@ def confirm(field: str) -> ResponseReturnValue:
             if notice_settings.pending_code(acting.subject_id, other) is not None:
                 return redirect(url_for("notices.confirm", field=other))
             return redirect(url_for("notices.settings"))
-        error = {
-            "wrong": _("The code is not right. Check it and try again."),
-            "expired": _("The code no longer works. Ask for a new one."),
-            "none": _("There is no code waiting. Ask for a new one."),
-        }[outcome]
+        form.validate()
+        form.add_error(
+            "code",
+            {
+                "wrong": _("The code is not right. Check it and try again."),
+                "expired": _("The code no longer works. Ask for a new one."),
+                "none": _("There is no code waiting. Ask for a new one."),
+            }[outcome],
+        )
         status = 400
         pending = notice_settings.pending_code(acting.subject_id, field)
     return (
-        render_template("pages/notices/confirm.html", field=field, pending=pending, error=error),
+        render_template("pages/notices/confirm.html", field=field, pending=pending, form=form),
         status,
     )
 
