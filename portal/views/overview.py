@@ -11,6 +11,7 @@ from auth.access import access
 from portal import pages, waiting
 from portal.clients.base import Caller
 from portal.clients.overview import Part
+from portal.i18n import danish
 from portal.pages import fetch, load_cases, load_plan
 
 bp = Blueprint("overview", __name__)
@@ -60,7 +61,7 @@ def family_tasks(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
             items.append(
                 waiting.WaitingItem(
                     kind="family_task",
-                    title=task.what,
+                    title=danish(task.what),  # the plan's own words, marked as Danish
                     detail=_("Agreed in %(name)s's plan", name=involvement.person.name),
                     url=url_for("overview.index", _anchor=f"family-{involvement.plan_id}"),
                     due=task.due_on,

@@ -189,3 +189,8 @@ def test_a_family_member_sees_his_part_of_someone_elses_plan(
     waiting_items = normalize(soup.select_one(".waiting-list").text)
     assert "Anders sender oplysninger om økonomi" in waiting_items
     assert "Aftalt i Emma Kjær Poulsens plan" in waiting_items
+    # On an English page the plan's own Danish words are marked as Danish (WCAG 3.1.2).
+    english = pages.get("/overblik", headers={"Accept-Language": "en"})
+    for where in ("#family-pl-emma .family-task", ".waiting-list .waiting-title"):
+        marked = english.select_one(f"{where} [lang=da]")
+        assert marked is not None and marked.text == "Anders sender oplysninger om økonomi", where
