@@ -9,7 +9,6 @@ itself is written to the log.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField
 
 from auth.access import access
 from auth.session import ActingAs
@@ -35,6 +35,7 @@ from portal.clients.questionnaires import (
     QuestionnairesClient,
     Score,
 )
+from portal.forms import PortalForm, choices, strip
 from portal.i18n import TZ, date_example, parse_date_input
 
 bp = Blueprint("mydata", __name__)
@@ -146,53 +147,67 @@ def access_basis(code: str | None) -> str:
     return str(BASES.get(code or "", code or ""))
 
 
-@dataclass
-class LogFilter:
-    kind: str = ""
+def _kind(value: object) -> str:
+    return value if isinstance(value, str) and value in ACTOR_KINDS else ""
+
+
+class LogFilter(PortalForm):
+    """The access log's filter: a GET form over the query (`LogFilter(request.args)`), so a
+    filtered page can be bookmarked; the parameters keep their Danish names in the URL."""
+
+    hvem = SelectField(_l("Who"), default="", validate_choice=False, filters=[_kind])
+    fra = StringField(_l("From date"), filters=[strip(20)])
+    til = StringField(_l("To date"), filters=[strip(20)])
+    egne = StringField()  # "1": also the reader's own visits
+    side = StringField()
+
     since: date | None = None
     until: date | None = None
-    page: int = 1
-    raw_since: str = ""
-    raw_until: str = ""
-    own: bool = False  # also the reader's own visits
+
+    def __init__(self, formdata: Any) -> None:
+        super().__init__(formdata=formdata)
+        self.hvem.choices = choices([("", _("Everyone")), *KIND_FILTER.items()])
+        self.own = self.egne.data == "1"
+        page = self.side.data or "1"
+        self.page = int(page) if page.isdigit() and 0 < int(page) <= 10000 else 1
+
+    @property
+    def kind(self) -> str:
+        return str(self.hvem.data or "")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        for field, attribute in ((self.fra, "since"), (self.til, "until")):
+            if not field.data:
+                continue
+            day = parse_date_input(field.data)
+            if day is None:
+                self.add_error(
+                    field.name,
+                    _("Write the date like this: %(example)s.", example=date_example(-30)),
+                )
+            setattr(self, attribute, day)
+        if self.since and self.until and self.since > self.until:
+            self.add_error("til", _("The end date must be on or after the start date"))
+            self.until = None
+        return not self.errors
 
     def args(self, **override: Any) -> dict[str, Any]:
         values = {
             "hvem": self.kind,
-            "fra": self.raw_since,
-            "til": self.raw_until,
+            "fra": self.fra.data,
+            "til": self.til.data,
             "egne": 1 if self.own else 0,
         } | override
         return {k: v for k, v in values.items() if v not in ("", None, 1, 0) or (k == "egne" and v)}
-
-
-def _parse_filter(errors: dict[str, str]) -> LogFilter:
-    kind = request.args.get("hvem", "")
-    found = LogFilter(kind=kind if kind in ACTOR_KINDS else "")
-    for name, field in (("fra", "since"), ("til", "until")):
-        raw = request.args.get(name, "").strip()[:20]
-        setattr(found, f"raw_{field}", raw)
-        if not raw:
-            continue
-        day = parse_date_input(raw)
-        if day is None:
-            errors[name] = _("Write the date like this: %(example)s.", example=date_example(-30))
-        setattr(found, field, day)
-    if found.since and found.until and found.since > found.until:
-        errors["til"] = _("The end date must be on or after the start date")
-        found.until = None
-    found.own = request.args.get("egne") == "1"
-    page = request.args.get("side", "1")
-    found.page = int(page) if page.isdigit() and 0 < int(page) <= 10000 else 1
-    return found
 
 
 @bp.get("/hvem-har-set-mine-oplysninger")
 @access("citizen")
 def access_log() -> ResponseReturnValue:
     acting = pages.acting()
-    errors: dict[str, str] = {}
-    found = _parse_filter(errors)
+    found = LogFilter(request.args)
+    found.validate()
     entries = AccessLogClient(pages.caller()).list_all(
         acting.subject_id,
         actor_kind=found.kind or None,  # type: ignore[arg-type]
@@ -218,13 +233,12 @@ def access_log() -> ResponseReturnValue:
             grouped=grouped,
             own_url=url_for("mydata.access_log", **found.args(egne=0 if found.own else 1, side=1)),
             found=found,
-            errors=errors,
-            kinds=KIND_FILTER,
+            form=found,
             page_urls=[(n, page_url(n)) for n in range(1, page_count + 1)],
             previous_url=page_url(found.page - 1) if found.page > 1 else None,
             next_url=page_url(found.page + 1) if found.page < page_count else None,
         ),
-        400 if errors else 200,
+        400 if found.errors else 200,
     )
 
 
