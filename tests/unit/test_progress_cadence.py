@@ -52,7 +52,7 @@ def test_answer_just_after_midnight_danish_time_counts_for_that_danish_day() -> 
 
 
 def test_a_cadence_must_be_at_least_a_week() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^cadence must be at least one week$"):
         cadence.next_due(at(2025, 3, 3), 0)
 
 
@@ -97,7 +97,7 @@ def test_overdue_fourteen_danish_days_after_the_due_date(
 
 
 def test_naive_timestamps_are_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^a timestamp without a time zone is ambiguous$"):
         cadence.local_day(datetime(2025, 3, 30, 1, 30))
 
 

@@ -215,6 +215,17 @@ def test_settings_that_cannot_work_are_refused_by_name(settings: dict, named: st
         settings_from_config({"OIDC_ISSUER": "https://broker.example", **settings}, "OIDC")
 
 
+def test_the_simulator_follows_the_portals_preset_setting() -> None:
+    """One OIDC_PRESET for portal and demo simulator; the older OIDC_CLAIM_PRESET yields."""
+    from auth.claims import PRESETS, claim_names
+
+    assert (
+        claim_names({"OIDC_PRESET": "Idura", "OIDC_CLAIM_PRESET": "signicat"}) == (PRESETS["idura"])
+    )
+    assert claim_names({"OIDC_CLAIM_PRESET": "signicat"}) == PRESETS["signicat"]
+    assert claim_names({}) == PRESETS["nemlogin"]
+
+
 def test_presets_fill_in_every_broker_choice() -> None:
     idura = settings_from_config({"OIDC_PRESET": "idura"}, "OIDC")
     assert idura.scope == "openid ssn" and idura.claim_cpr == "cprNumberIdentifier"
