@@ -52,11 +52,14 @@ PRESETS: dict[str, ClaimNames] = {
 }
 
 
+DEFAULT_PRESET = "nemlogin"
+
+
 def claim_names(config: Mapping[str, Any]) -> ClaimNames:
     """The claim names for the citizen issuer, from the preset and any overrides."""
-    preset = str(config.get("OIDC_PRESET") or config.get("OIDC_CLAIM_PRESET") or "nemlogin")
+    preset = str(config.get("OIDC_PRESET") or config.get("OIDC_CLAIM_PRESET") or DEFAULT_PRESET)
     preset = preset.lower()
-    names = PRESETS.get(preset, PRESETS["nemlogin"])
+    names = PRESETS.get(preset, PRESETS[DEFAULT_PRESET])
     overrides: dict[str, str] = {
         field: str(config[f"OIDC_CLAIM_{field.upper()}"])
         for field in ("cpr", "name", "loa")

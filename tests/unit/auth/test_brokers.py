@@ -224,6 +224,13 @@ def test_the_simulator_follows_the_portals_preset_setting() -> None:
     )
     assert claim_names({"OIDC_CLAIM_PRESET": "signicat"}) == PRESETS["signicat"]
     assert claim_names({}) == PRESETS["nemlogin"]
+    assert claim_names({"OIDC_PRESET": "mystery"}) == PRESETS["nemlogin"]
+    custom = {"OIDC_CLAIM_CPR": "c", "OIDC_CLAIM_NAME": "n", "OIDC_CLAIM_LOA": "l"}
+    names = claim_names({"OIDC_CLAIM_PRESET": "custom", **custom})
+    assert (names.cpr, names.name, names.loa) == ("c", "n", "l")
+    assert claim_names({"OIDC_CLAIM_CPR": "c"}).cpr == "c"
+    with pytest.raises(RuntimeError, match="OIDC_CLAIM_CPR, _NAME and _LOA"):
+        claim_names({"OIDC_CLAIM_PRESET": "custom", "OIDC_CLAIM_CPR": "c"})
 
 
 def test_presets_fill_in_every_broker_choice() -> None:
