@@ -24,7 +24,7 @@ from wtforms import TextAreaField, ValidationError
 
 from auth.access import access
 from auth.session import auth_data
-from portal import uploads
+from portal import pages, uploads
 from portal.clients.base import (
     Caller,
     PlanAPIError,
@@ -82,17 +82,18 @@ def _conversation_page(conversation_id: str, form: AnswerForm, status: int) -> R
             client.staff_mark_read(_caseworker_id(), conversation.id, secrets.token_hex(16))
         except PlanAPIError as exc:
             current_app.logger.info("read receipt not recorded: %s", exc)
-    return (
-        render_template(
-            "pages/inbox/show.html",
-            conversation=conversation,
-            form=form,
-            accept=uploads.ACCEPT_ATTRIBUTE,
-            body_max=BODY_MAX,
-            sent=request.args.get("sendt", ""),
-        ),
-        status,
+    response = pages.render_page(
+        "pages/inbox/show.html",
+        "conversation",
+        conversation=conversation,
+        form=form,
+        accept=uploads.ACCEPT_ATTRIBUTE,
+        body_max=BODY_MAX,
+        sent=request.args.get("sendt", ""),
     )
+    # htmx swaps only 2xx answers: to it a form with errors comes back as 200.
+    response.status_code = 200 if pages.is_htmx() else status
+    return response
 
 
 @bp.get("/medarbejder/beskeder/<string:conversation_id>")

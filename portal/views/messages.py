@@ -127,24 +127,25 @@ def _page(form: MessageForm | None = None, status: int = 200) -> ResponseReturnV
     pending = outbox.pending(_person_id(), [SEND])
     if conversations is not None and status == 200:
         _mark_read(conversations)
-    return (
-        render_template(
-            "pages/messages/index.html",
-            conversations=conversations,
-            failed=failed,
-            recipients=recipients,
-            complaint=form.letter_id.data,
-            pending=pending,
-            form=form,
-            may_write=may_write(),
-            may_upload=may_upload(),
-            accept=uploads.ACCEPT_ATTRIBUTE,
-            body_max=BODY_MAX,
-            sent=request.args.get("sendt", ""),
-            queued=request.args.get("venter", ""),
-        ),
-        status,
+    response = pages.render_page(
+        "pages/messages/index.html",
+        "conversation",
+        conversations=conversations,
+        failed=failed,
+        recipients=recipients,
+        complaint=form.letter_id.data,
+        pending=pending,
+        form=form,
+        may_write=may_write(),
+        may_upload=may_upload(),
+        accept=uploads.ACCEPT_ATTRIBUTE,
+        body_max=BODY_MAX,
+        sent=request.args.get("sendt", ""),
+        queued=request.args.get("venter", ""),
     )
+    # htmx swaps only 2xx answers: to it a form with errors comes back as 200.
+    response.status_code = 200 if pages.is_htmx() else status
+    return response
 
 
 @bp.get("/beskeder")

@@ -433,3 +433,42 @@ def test_the_same_plan_is_laid_out_once_and_another_plan_never_comes_from_the_ca
     assert again == first and len(layouts) == 3
     assert "Mette" in _pdf_facts(first)[0] and "Mette" not in _pdf_facts(karims)[0]
     assert "Who I call" in _pdf_facts(english)[0]
+
+
+def test_htmx_sends_and_refreshes_only_the_conversation_and_plain_posts_still_work(
+    web: FlaskClient, portal: Flask
+) -> None:
+    mette(web)
+    hx = {"HX-Request": "true"}
+    part = web.get("/beskeder", headers=hx)
+    assert part.status_code == 200 and "HX-Request" in part.headers["Vary"]
+    assert b"<html" not in part.data and part.data.lstrip().startswith(
+        b'<div id="conversation-area"'
+    )
+    assert b"<html" in web.get("/beskeder").data
+    boundary, data = encode_multipart({"contact_id": "ct-mette-1", "body": ""})
+    form = {"data": data, "content_type": f"multipart/form-data; boundary={boundary}"}
+    refused = web.post("/beskeder", headers=hx, **form)  # htmx swaps only a 2xx answer
+    assert refused.status_code == 200 and b"<html" not in refused.data
+    assert b"form-error-message" in refused.data
+    assert web.post("/beskeder", **form).status_code == 400  # without JavaScript
+    sent = send(web, body="Hej fra htmx")
+    assert sent.status_code == 303  # htmx's request follows the redirect with its header
+    receipt = web.get(sent.location, headers=hx)
+    assert b"<html" not in receipt.data and "Din besked er sendt" in receipt.text
+    assert "Hej fra htmx" in receipt.text
+
+    lene = portal.test_client()
+    SignIn(lene)("p-mette", "Mette Lund Sørensen", caseworker=("cw-lene", "Lene Bach"))
+    with lene.session_transaction() as session:
+        session["auth"]["acting"] = None
+    talk = lene.get("/medarbejder/beskeder/cv-mette-lene", headers=hx)
+    assert talk.status_code == 200 and b"<html" not in talk.data
+    assert "Hej fra htmx" in talk.text and "HX-Request" in talk.headers["Vary"]
+    empty = lene.post(
+        "/medarbejder/beskeder/cv-mette-lene",
+        data={"body": "", "form_key": "b" * 32},
+        content_type="multipart/form-data",
+        headers=hx,
+    )
+    assert empty.status_code == 200 and b"form-error-message" in empty.data
