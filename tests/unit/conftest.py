@@ -12,6 +12,7 @@ import html5lib
 import httpx
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, settings
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 
@@ -20,6 +21,11 @@ from identity import Basis
 from portal import create_app
 from portal.clients.overview import PARTS as OVERVIEW_PARTS
 from portal.extensions import db
+
+# Property tests check what is generated, not how fast: on a shared or busy machine the
+# generation-speed health check and the per-example deadline fail tests that are right.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 class FakePlanAPI:
