@@ -25,6 +25,7 @@ from auth.access import register_check
 from auth.claims import mask_cpr
 from auth.directory import Directory, Unknown
 from auth.oidc import Provider, settings_from_config
+from auth.pending import LoginStates
 from auth.session import (
     ActingAs,
     AuthSession,
@@ -52,15 +53,19 @@ DEFAULTS: dict[str, Any] = {
 TOUCH_EVERY = 15  # seconds: do not rewrite the session on every single request
 
 
-def init_app(app: Flask, *, login_manager: Any, directory: Directory) -> None:
+def init_app(
+    app: Flask, *, login_manager: Any, directory: Directory, login_states: LoginStates
+) -> None:
     """Wire login into an app. `directory` answers who people are (the portal passes its
-    plan-API one), so auth itself imports nothing of the portal."""
+    plan-API one) and `login_states` keeps logins under way (the portal's database), so
+    auth itself imports nothing of the portal."""
     from auth.cli import oidc as oidc_cli
     from auth.views import bp
 
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.extensions["auth_directory"] = directory
+    app.extensions["auth_login_states"] = login_states
     login_manager.init_app(app)
     login_manager.user_loader(auth_session.load_user)
     login_manager.login_view = "auth.login"

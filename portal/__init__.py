@@ -28,6 +28,7 @@ from portal import config as config_module
 from portal.clients import base as planapi_base
 from portal.directory import PlanAPIDirectory
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
+from portal.login_states import DatabaseLoginStates
 
 # The main menu, in order; an entry shows once its blueprint is registered.
 NAV_ITEMS = (
@@ -77,7 +78,12 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     security.init_app(app)
     compression.init_app(app)
     errors.init_app(app)
-    auth_guards.init_app(app, login_manager=login_manager, directory=PlanAPIDirectory())
+    auth_guards.init_app(
+        app,
+        login_manager=login_manager,
+        directory=PlanAPIDirectory(),
+        login_states=DatabaseLoginStates(),
+    )
     outbox.init_app(app)
     notices.init_app(app)
     staticfiles.init_app(app)

@@ -12,9 +12,9 @@ import html5lib
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, settings
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 
 from auth.session import SESSION_KEY, AuthSession, Option, Subject
 from identity import Basis

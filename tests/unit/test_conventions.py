@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from flask import Flask
 
@@ -74,3 +76,34 @@ def test_templates_contain_no_inline_script_or_style() -> None:
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline script in {template}"
         assert " style=" not in text and "<style" not in text, f"inline style in {template}"
         assert not re.search(r"(src|href)=\"https?://", text), f"external resource in {template}"
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a file imports (at any depth: a function-level import counts too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_the_layers_point_one_way() -> None:
+    """auth never reaches up into the portal (the portal hands it a directory and a store
+    for logins under way), and no view imports another view (shared page code lives in
+    portal/pages.py)."""
+    upward = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in _imports(path) if m.split(".")[0] == "portal"
+        )
+        for path in (ROOT / "auth").rglob("*.py")
+    }
+    assert {k: v for k, v in upward.items() if v} == {}
+    views = ROOT / "portal" / "views"
+    sideways = {
+        path.name: sorted(m for m in _imports(path) if m.startswith("portal.views"))
+        for path in views.glob("*.py")
+    }
+    assert {k: v for k, v in sideways.items() if v} == {}
