@@ -12,11 +12,13 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff"; ruff check . && ruff format --check .
 echo "== mypy"; mypy
-echo "== unit tests"; pytest tests/unit -q -p no:cacheprovider
+# Unit tests and the plan API's on PostgreSQL in two processes (pytest-xdist): they are
+# independent and CPU-bound, and the machine has two cores. Each worker its own database.
+echo "== unit tests"; pytest tests/unit -q -p no:cacheprovider -n 2 --durations=10
 echo "== plan API tests on PostgreSQL"
-pg_url="$(bash scripts/postgres.sh start)"
+pg_url="$(PG_DBS="planapi_test planapi_test_gw0 planapi_test_gw1 portal_test" bash scripts/postgres.sh start)"
 trap 'bash scripts/postgres.sh stop' EXIT
-PLANAPI_TEST_DATABASE_URL="$pg_url/planapi_test" pytest tests/unit/planapi -q -p no:cacheprovider
+PLANAPI_TEST_DATABASE_URL="$pg_url/planapi_test" pytest tests/unit/planapi -q -p no:cacheprovider -n 2
 echo "== end-to-end tests (Chromium)"; pytest tests/e2e -q -p no:cacheprovider
 echo "== reliability (faults, nothing lost, load, hostile input, security; SQLite and PostgreSQL + Redis)"
 # The suite prints its figures (sends, outages, requests/s, latencies) and the slowest parts.

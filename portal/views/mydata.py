@@ -61,6 +61,10 @@ AREAS = {
     "representations": _l("whom they may act for"),
     "access-log": _l("this log"),
     "export": _l("all data (download)"),
+    "conversations": _l("messages"),
+    "documents": _l("documents sent"),
+    "letters": _l("letters and decisions"),
+    "involvements": _l("the parts of a plan about them"),
 }
 BASES = {
     "self": _l("Own data"),

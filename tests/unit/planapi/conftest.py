@@ -33,6 +33,10 @@ TODAY = date(2026, 11, 23)
 _SHM = Path("/dev/shm")  # noqa: S108 - a private mkdtemp directory inside it
 _SCRATCH = Path(tempfile.mkdtemp(prefix="planapi-tests-", dir=_SHM if _SHM.is_dir() else None))
 DATABASE_URL = os.environ.get("PLANAPI_TEST_DATABASE_URL") or f"sqlite:///{_SCRATCH / 'planapi.db'}"
+if os.environ.get("PLANAPI_TEST_DATABASE_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Tests run in parallel (pytest -n): each worker its own database, e.g. planapi_test_gw1
+    # (scripts/test.sh creates them), as each rebuilds the schema.
+    DATABASE_URL += f"_{os.environ['PYTEST_XDIST_WORKER']}"
 
 # One app for the whole run, made at import so that schemathesis can load the contract
 # from it while collecting (its lazy fixture loader does not work with pytest 9).
