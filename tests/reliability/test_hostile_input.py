@@ -7,9 +7,10 @@ refusal is the one production would give. Answers allowed: 200, 302/303 (303 is 
 portal's redirect after a form POST), 400, 403, 404, 422, and 413 only for a body over
 MAX_CONTENT_LENGTH, and 308 (Werkzeug merging doubled slashes) if it stays on the site.
 Every redirect must stay on the site (no open redirect). CSRF is off here so the input
-reaches the views (CSRF itself is tested in the unit tests). Afterwards nothing was stored
-that should not be: every outbox row is one the plan API accepted, for the signed-in
-person; every draft holds only valid answers.
+reaches the views (CSRF itself is tested in the unit tests). Afterwards (the portal app's
+teardown) nothing was stored that should not be: every outbox row is one the plan API
+accepted, for the signed-in person; every draft holds only valid answers. scripts/test.sh
+runs this file in two processes (pytest -n 2); each checks what it stored.
 """
 
 from __future__ import annotations
@@ -208,9 +209,12 @@ def portal_app(planapi_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> 
     with app.app_context():
         db.create_all()
     yield app
-    with app.app_context():
-        db.engine.dispose()
-    shutil.rmtree(path.parent, ignore_errors=True)
+    try:
+        assert_nothing_stored_that_should_not_be(app, planapi_app)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(path.parent, ignore_errors=True)
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -318,9 +322,10 @@ def test_hostile_input_never_breaks_a_page(
     check()
 
 
-def test_nothing_stored_that_should_not_be(portal_app: Flask, planapi_app: Flask) -> None:
-    """Runs after the fuzzing: what the portal stored is only what the plan API accepted,
-    and every document the plan API keeps is a PDF or a photo by its content."""
+def assert_nothing_stored_that_should_not_be(portal_app: Flask, planapi_app: Flask) -> None:
+    """After the fuzzing (the portal app's teardown, in every process when the suite runs in
+    parallel): what the portal stored is only what the plan API accepted, and every
+    document the plan API keeps is a PDF or a photo by its content."""
     with planapi_app.app_context():
         for document in planapi_db.session.scalars(select(Document)):
             assert sniff(document.content) == document.content_type, document.filename
