@@ -19,7 +19,8 @@ echo "== plan API tests on PostgreSQL"
 pg_url="$(PG_DBS="planapi_test planapi_test_gw0 planapi_test_gw1 portal_test" bash scripts/postgres.sh start)"
 trap 'bash scripts/postgres.sh stop' EXIT
 PLANAPI_TEST_DATABASE_URL="$pg_url/planapi_test" pytest tests/unit/planapi -q -p no:cacheprovider -n 2
-echo "== end-to-end tests (Chromium)"; pytest tests/e2e -q -p no:cacheprovider
+# Two processes, each with its own servers and browser (a journey never depends on another's).
+echo "== end-to-end tests (Chromium)"; pytest tests/e2e -q -p no:cacheprovider -n 2 --durations=10
 echo "== reliability (faults, nothing lost, load, hostile input, security; SQLite and PostgreSQL + Redis)"
 # Hostile input runs in-process (no servers, no clocks): in two processes. The rest starts
 # real servers and counts against deadlines: one at a time. It prints its figures (sends,

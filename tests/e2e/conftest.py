@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -144,6 +145,20 @@ _AUDITED = pytest.StashKey[set[str]]()
 def audited(pytestconfig: pytest.Config) -> set[str]:
     """Pages (path with ids generalised) that axe has checked in this run."""
     return pytestconfig.stash.setdefault(_AUDITED, set())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand the pages it checked to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["axe_pages"] = sorted(session.config.stash.get(_AUDITED, set()))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """In the pytest-xdist controller: gather the pages each worker checked."""
+    pages = getattr(node, "workeroutput", {}).get("axe_pages", [])
+    node.config.stash.setdefault(_AUDITED, set()).update(pages)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
