@@ -74,7 +74,7 @@ def _pending(url: str, count: int) -> None:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="FAILING since 2026-12-01 (clean clone of 71c6a29, twice): a notice is sent twice "
+    reason="FAILING since 2026-12-01 (clean clone of f0fc182, twice): a notice is sent twice "
     "when a worker is killed mid-batch; passed on 27a2607. Not resolved: see the closing note.",
 )
 def test_two_workers_one_killed_mid_batch_send_each_notice_once(tmp_path: Path) -> None:
