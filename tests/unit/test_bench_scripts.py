@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
 import sys
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -71,3 +74,62 @@ def test_mutation_script_explains_itself_and_its_configuration_parses() -> None:
     )
     assert checked.returncode == 0, checked.stderr
     assert re.search(r"mutation configuration OK: \d+ modules", checked.stdout)
+
+
+def _throughput() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_throughput", ROOT / "bench" / "throughput.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fake_process(
+    proc: Path, pid: int, ppid: int, ticks: int, title: str, socket: str = ""
+) -> None:
+    (proc / str(pid) / "fd").mkdir(parents=True)
+    # utime stime cutime cstime are the 14th to 17th fields; a title may hold spaces
+    fields = ["S", str(ppid)] + ["0"] * 9 + [str(ticks), "0", "0", "0"] + ["0"] * 5
+    (proc / str(pid) / "stat").write_text(f"{pid} ({title}) {' '.join(fields)}\n")
+    (proc / str(pid) / "fd" / "0").symlink_to("/dev/null")
+    if socket:
+        (proc / str(pid) / "fd" / "3").symlink_to(f"socket:[{socket}]")
+
+
+def test_throughput_finds_each_group_by_its_listening_port_and_gives_no_verdict_without_one(
+    tmp_path: Path,
+) -> None:
+    """gunicorn's process title drops the --bind address: a group found by command line
+    summed to 0 ms and read as "within" the CPU budget. Groups are found by the socket that
+    listens on their port; a port with no process is unknown, never 0, and gets no verdict."""
+    bench = _throughput()
+    proc = tmp_path / "proc"
+    (proc / "net").mkdir(parents=True)
+    header = (
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt  uid ...\n"
+    )
+    tail = " 00000000:00000000 00:00000000 00000000     0        0"
+    listen = f"   0: 0100007F:1F40 00000000:0000 0A{tail} 4711 1\n"
+    # a connection *to* 8001 (state 01, established) is not a process serving it
+    client = f"   1: 0100007F:A000 0100007F:1F41 01{tail} 4712 1\n"
+    (proc / "net" / "tcp").write_text(header + listen + client)
+    (proc / "net" / "tcp6").write_text(header)
+    _fake_process(proc, 10, 1, 5, "gunicorn: master [portal:create_app()]", "4711")
+    _fake_process(proc, 11, 10, 300, "gunicorn: worker [portal:create_app()]", "4711")
+    _fake_process(proc, 12, 11, 7, "weasyprint helper")
+    _fake_process(proc, 20, 1, 999, "gunicorn: master [planapi:create_app()]", "4712")
+
+    ticks = bench.cpu_ticks({"portal": 8000, "planapi": 8001}, proc)
+    assert ticks == {"portal": 5 + 300 + 7, "planapi": None}
+
+    measured = bench.Result(
+        "overview", 10, 1.0, 1.0, 1.0, 1.0, 0, 100, {"portal": 3.0}, ("planapi",)
+    )
+    verdict = bench.cpu_verdict(measured)
+    assert "NO VERDICT" in verdict and "planapi" in verdict
+    assert "within" not in verdict
+    complete = bench.Result("overview", 10, 1.0, 1.0, 1.0, 1.0, 0, 100, {"portal": 3.0})
+    assert bench.cpu_verdict(complete).endswith("3.0 ms per request ≤ 10 ms: within")
