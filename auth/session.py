@@ -300,12 +300,15 @@ def build_acting() -> ActingAs | None:
 
 
 def basis_still_holds(acting: ActingAs) -> bool:
-    """The view-side check: the subject is one the plan API said this actor may act for."""
+    """The view-side check: the subject is one the plan API said this actor may act for,
+    on the same basis, and a power of attorney's scope is no wider than the plan API said
+    last (the session copied the scope at the choice; a narrowed one must not live on)."""
     if acting.actor_role == "caseworker":
         return acting.basis == "caseworker_preview" and acting.read_only
     current = AuthSession.load()
     return current is not None and any(
-        o.id == acting.subject_id and o.basis == acting.basis for o in current.options
+        o.id == acting.subject_id and o.basis == acting.basis and set(acting.scope) <= set(o.scope)
+        for o in current.options
     )
 
 

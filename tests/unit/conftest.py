@@ -268,6 +268,7 @@ class SignIn:
         caseworker: tuple[str, str] | None = None,
         purpose: str = "Forberedelse af opfølgning",
         options: list[dict[str, Any]] | None = None,
+        scope: list[str] | tuple[str, ...] = (),
     ) -> None:
         if caseworker:
             actor_id, actor_name = caseworker
@@ -280,7 +281,7 @@ class SignIn:
             )
         else:
             actor_id, actor_name = actor or (person_id, name)
-            chosen = Option(person_id, name, basis, age)
+            chosen = Option(person_id, name, basis, age, tuple(scope))
             signed_in = AuthSession(
                 role="citizen",
                 actor_id=actor_id,

@@ -131,9 +131,8 @@ class Visitor:
                 basis="power_of_attorney",
                 actor=("p-bent", "Bent Nielsen"),
                 options=[bent_self, for_mette],
+                scope=scope,
             )
-            with client.session_transaction() as session:
-                session["auth"]["acting"]["scope"] = list(scope)
         elif self.name == "caseworker with caseload":
             sign_in(*mette, caseworker=("cw-lene", "Lene Bach"))
         else:  # a caseworker who could not start a preview of anyone outside the caseload

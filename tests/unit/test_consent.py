@@ -555,11 +555,10 @@ def test_preview_and_power_of_attorney_see_disabled_actions_and_get_403(
     fake_planapi: FakePlanAPI,
     sign_in: SignIn,
 ) -> None:
-    sign_in(**who)
     reason = "power of attorney" if "actor" in who else "preview read-only"
     if "actor" in who:  # a power of attorney that covers reading consent (not changing it)
-        with client.session_transaction() as session:
-            session["auth"]["acting"]["scope"] = ["consents:read"]
+        who = {**who, "scope": ["consents:read"]}
+    sign_in(**who)
     routes(fake_planapi, [consent()], plan_departments=["employment", "social", "school"])
     soup = pages.get("/samtykke")
     assert not soup.select("main a.button")

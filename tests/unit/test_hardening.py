@@ -113,10 +113,12 @@ def test_a_power_of_attorney_is_not_offered_forms_it_does_not_cover(
     client: FlaskClient, fake_planapi: FakePlanAPI, pages: PageChecker
 ) -> None:
     SignIn(client)(
-        "p-mette", "Mette Lund Sørensen", basis="power_of_attorney", actor=("p-bent", "Bent")
+        "p-mette",
+        "Mette Lund Sørensen",
+        basis="power_of_attorney",
+        actor=("p-bent", "Bent"),
+        scope=["plan:read", "appointments:read"],
     )
-    with client.session_transaction() as session:
-        session["auth"]["acting"]["scope"] = ["plan:read", "appointments:read"]
     fake_planapi.on(
         "GET",
         paths.appointments("p-mette"),
@@ -129,6 +131,38 @@ def test_a_power_of_attorney_is_not_offered_forms_it_does_not_cover(
     assert response.status_code == 403
     assert "Bed om at flytte" not in response.get_data(as_text=True)
     assert not [r for r in fake_planapi.requests if r.url.path.endswith("/ap-1")]
+
+
+def test_a_power_of_attorney_whose_scope_shrank_since_the_choice_is_noticed(
+    client: FlaskClient, fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    """The session copied the scope when Bent chose Mette; since then the plan API (asked
+    again at his last switch) gives him less. The copy must not keep the old scope alive."""
+    now = {
+        "id": "p-mette",
+        "name": "Mette Lund Sørensen",
+        "basis": "power_of_attorney",
+        "age": 41,
+        "scope": ["plan:read"],
+    }
+    SignIn(client)(
+        "p-mette",
+        "Mette Lund Sørensen",
+        basis="power_of_attorney",
+        actor=("p-bent", "Bent Nielsen"),
+        options=[now],
+        scope=["plan:read", "contacts:read"],
+    )
+    fake_planapi.on("GET", paths.contacts("p-mette"), json=b.contact_list(b.contact()))
+    response = client.get("/kontakt")
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    assert "Mette" not in body, "the refusal names nobody Bent has no basis for"
+    assert not fake_planapi.requests, "nothing was read for Mette"
+    # The scope the session was given at the choice still holds: nothing to notice.
+    with client.session_transaction() as session:
+        session["auth"]["acting"]["scope"] = ["plan:read"]
+    assert normalize(pages.get("/kontakt", status=403).h1.text) == "Din fuldmagt dækker ikke dette"
 
 
 # -- Host header -------------------------------------------------------------------------------

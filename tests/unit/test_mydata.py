@@ -278,9 +278,8 @@ def test_power_of_attorney_outside_scope_gets_a_clear_page(
         basis="power_of_attorney",
         actor=("p-bent", "Bent Nielsen"),
         options=[option],
+        scope=option["scope"],
     )
-    with pages.client.session_transaction() as session:
-        session["auth"]["acting"]["scope"] = option["scope"]
     for url in ("/kontakt", "/hvem-har-set-mine-oplysninger"):
         soup = pages.get(url, status=403)
         assert normalize(soup.h1.text) == "Din fuldmagt dækker ikke dette", url

@@ -88,9 +88,13 @@ def test_the_overview_waiting_list_comes_from_the_one_read(
 def test_a_power_of_attorney_asks_only_for_what_it_covers(
     sign_in: SignIn, client: FlaskClient, fake_planapi: FakePlanAPI, pages: PageChecker
 ) -> None:
-    sign_in("p-mette", "Mette Lund Sørensen", basis="power_of_attorney", actor=BENT)
-    with client.session_transaction() as session:
-        session["auth"]["acting"]["scope"] = ["plan:read", "appointments:read"]
+    sign_in(
+        "p-mette",
+        "Mette Lund Sørensen",
+        basis="power_of_attorney",
+        actor=BENT,
+        scope=["plan:read", "appointments:read"],
+    )
     serve(fake_planapi, "p-mette")
     pages.get("/overblik")
     [read] = fake_planapi.requests

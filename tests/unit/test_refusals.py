@@ -68,9 +68,8 @@ def test_a_power_of_attorney_holder_is_told_about_the_power_of_attorney(
         basis="power_of_attorney",
         actor=("p-bent", "Bent Nielsen"),
         age=None,
+        scope=["plan:read", "cases:read"],  # covers the plan
     )
-    with client.session_transaction() as session:  # the scope covers the plan
-        session["auth"]["acting"]["scope"] = ["plan:read", "cases:read"]
     plan_api_refuses(fake_planapi, "p-mette")
     h1, reason, page = refused(pages, "/min-plan")
     assert h1 == "Din fuldmagt dækker ikke dette"
@@ -143,9 +142,8 @@ def test_a_session_claiming_another_basis_than_the_plan_api_gave_is_refused(
         basis="power_of_attorney",
         actor=("p-bent", "Bent Nielsen"),
         options=[bent, mette],
+        scope=["plan:read"],
     )
-    with client.session_transaction() as session:
-        session["auth"]["acting"]["scope"] = ["plan:read"]
     outside = pages.get("/samtykke", status=403)  # outside the scope: refused as such
     assert normalize(outside.h1.text) == "Din fuldmagt dækker ikke dette"
     with client.session_transaction() as session:
