@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.routing import BaseConverter
 
+from storage import tune_sqlite
+
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 
 
@@ -47,6 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
+    with app.app_context():
+        tune_sqlite(db.engine)
     problems.init_app(app)
 
     @app.before_request

@@ -29,6 +29,7 @@ from portal.clients import base as planapi_base
 from portal.directory import PlanAPIDirectory
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
 from portal.login_states import DatabaseLoginStates
+from storage import tune_sqlite
 
 # The main menu, in order; an entry shows once its blueprint is registered.
 NAV_ITEMS = (
@@ -65,6 +66,8 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "portal" / "migrations"))
+    with app.app_context():
+        tune_sqlite(db.engine)
     babel.init_app(
         app,
         locale_selector=i18n.select_locale,

@@ -91,14 +91,24 @@ class SmtpChannel:
     def send(self, message: Outgoing) -> None:
         mail = self.build(message)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.user:
-                    smtp.login(self.user, self.password)
-                smtp.send_message(mail)
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         except (OSError, smtplib.SMTPException) as exc:
             raise ChannelError(f"SMTP: {exc}") from exc
+        try:
+            if self.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self.password)
+            smtp.send_message(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            smtp.close()
+            raise ChannelError(f"SMTP: {exc}") from exc
+        # The server has answered 250 to the message: it is delivered. A connection lost
+        # while saying goodbye is no reason to send it again (the notice is marked sent).
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
 
 
 @dataclass

@@ -42,15 +42,7 @@ PAGES = ("/overblik", "/min-plan", "/aftaler")
 @pytest.fixture(
     scope="module",
     params=[
-        pytest.param(
-            "sqlite",
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="FAILING since 2026-12-01 (clean clone of f0fc182, twice): a 503 on "
-                "/saadan-gaar-det/plan-goals/besvar under 100 citizens on SQLite; passed on "
-                "27a2607. See the closing note.",
-            ),
-        ),
+        "sqlite",
         "postgres+redis",
     ],
 )
