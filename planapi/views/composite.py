@@ -14,12 +14,12 @@ from typing import Any
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from planapi import serialize
+from planapi import serialize, sharing
 from planapi.access import authorize_parts
 from planapi.extensions import db
 from planapi.models import Person
 from planapi.problems import invalid
-from planapi.views.consents import consents_of
+from planapi.views.consents import consent_rows, consents_of
 from planapi.views.involvements import involvements_of
 from planapi.views.plan import appointments_of, cases_of, contacts_of, plan_of
 from planapi.views.questionnaires import due_of
@@ -57,6 +57,8 @@ def overview(person_id: str) -> ResponseReturnValue:
         person_id, {n: PARTS[n][0] for n in names}, explicit=explicit
     )
     body: dict[str, Any] = {"person": serialize.person_ref(person), "parts": allowed}
+    if "consents" in allowed:  # what the plan and questionnaires share, from the same rows
+        sharing.of_consents(person.id, consent_rows(person))
     for name in PARTS:
         body[name] = PARTS[name][1](person) if name in allowed else None
     db.session.commit()  # the access-log entry (and any consent expiry) with the answer

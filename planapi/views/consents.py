@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -158,11 +158,22 @@ def list_consents(person_id: str) -> ResponseReturnValue:
     return jsonify({"items": consents_of(person)})
 
 
+def consent_rows(person: Person) -> Sequence[Consent]:
+    """The person's consents with their scopes and events, newest first, read once per
+    request (a composite read works out what they share from them before it shows them)."""
+    cache: dict[str, Sequence[Consent]] = g.setdefault("consent_rows", {})
+    if person.id not in cache:
+        cache[person.id] = db.session.scalars(
+            select(Consent)
+            .where(Consent.person_id == person.id)
+            .order_by(Consent.granted_at.desc())
+        ).all()
+    return cache[person.id]
+
+
 def consents_of(person: Person) -> list[dict[str, Any]]:
     """The person's consents, newest first, expiry recorded first."""
-    rows = db.session.scalars(
-        select(Consent).where(Consent.person_id == person.id).order_by(Consent.granted_at.desc())
-    ).all()
+    rows = consent_rows(person)
     record_expiry(rows, clock.now())
     return [serialize.consent(c) for c in rows]
 
