@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, get_locale, ngettext
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_datetime, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -125,7 +126,29 @@ def today() -> date:
     return datetime.now(TZ).date()
 
 
+def page_translations() -> NullTranslations:
+    """The catalog for the locale in force, looked up once per request and locale.
+
+    A page's templates call gettext about seventy times; Flask-Babel finds the catalog
+    afresh on each call (three context look-ups and the locale's name built as a string).
+    Keyed by the locale object itself, so `force_locale` (a notice in the recipient's
+    language) gets its own catalog and the request's comes back after it."""
+    locale = get_locale()
+    memo = g.get("_page_translations")
+    if memo is None or memo[0] is not locale:
+        memo = g._page_translations = (locale, get_translations())
+    return memo[1]
+
+
 def init_app(app: Flask) -> None:
+    # After babel.init_app: the same callables as Flask-Babel's, on the memoised catalog.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals.update(today=today, date_example=date_example)
     app.jinja_env.filters.update(
         danish=danish,

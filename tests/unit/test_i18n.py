@@ -71,3 +71,16 @@ def test_dates_of_a_moment_are_the_copenhagen_day(app: Flask) -> None:
     with app.test_request_context(headers={"Accept-Language": "da"}):
         assert i18n.short_date(late) == "15. december 2026"
         assert i18n.long_date(late) == "tirsdag den 15. december 2026"
+
+
+def test_templates_translate_in_the_locale_in_force_also_inside_force_locale(app: Flask) -> None:
+    """The templates' gettext keeps the request's catalog (portal.i18n.page_translations);
+    `force_locale` (a notice in the recipient's language) must still switch it, and back."""
+    page = app.jinja_env.from_string("{{ _('Overview') }}")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert page.render() == "Overview"
+        with force_locale("da"):
+            assert page.render() == "Overblik"
+        assert page.render() == "Overview"
+    with app.test_request_context(headers={"Accept-Language": "da"}):
+        assert page.render() == "Overblik"
