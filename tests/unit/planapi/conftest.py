@@ -54,6 +54,9 @@ APP = create_app(
 @pytest.fixture(scope="session")
 def planapi_app() -> Iterator[Flask]:
     app = APP
+    # Made again when one process runs the suite twice (mutmut does): the last run's
+    # teardown removed it.
+    _SCRATCH.mkdir(exist_ok=True)
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
