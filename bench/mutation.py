@@ -4,8 +4,15 @@ mutmut makes small plausible bugs ("mutants") in the modules listed under [tool.
 only_mutate in pyproject.toml and runs, for each, only the unit tests that cover the
 mutated function; a mutant no test fails on "survived". This script runs mutmut (nice'd,
 so it yields to everything else on the machine) and prints the score per module and every
-surviving mutant as a diff. Results are kept in mutants/ and reused: a run checks only the
-mutants not checked yet (new or changed functions); --rerun checks the named modules again.
+surviving mutant as a diff. --run checks only the mutants not checked yet (new or changed
+functions); --rerun checks the named modules again.
+
+Each module is run in its own directory, var/mutation/<module>/ (the repository linked in,
+its own pyproject.toml naming only that module and only the test files in TESTS below, its
+own mutants/ with the results). mutmut runs, for a mutant, every test that touched the
+mutated function; for code that every request passes through (the security headers, the
+session check) that is the whole selection, minutes per mutant on two cores. The module's
+own test files are enough to judge it, and its score is then a lower bound.
 
 A surviving mutant is either killed by a new test or, when no test can tell it from the
 original (an equivalent mutant), excluded at its line with `# pragma: no mutate` and a
@@ -20,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -29,7 +38,39 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MUTANTS = ROOT / "mutants"
+RUNS = ROOT / "var" / "mutation"
+
+# The unit tests that judge each module (a module not listed: the configured selection).
+AUTH_TESTS = [
+    "tests/unit/auth",
+    "tests/unit/test_hardening.py",
+    "tests/unit/test_preview.py",
+    "tests/unit/test_refusals.py",
+]
+TESTS = {
+    "auth/": AUTH_TESTS,
+    "planapi/access.py": [
+        "tests/unit/planapi/test_access.py",
+        "tests/unit/planapi/test_access_log.py",
+        "tests/unit/planapi/test_basis_matrix.py",
+        "tests/unit/planapi/test_consent_authz.py",
+    ],
+    "planapi/idempotency.py": ["tests/unit/planapi/test_writes.py"],
+    "portal/outbox.py": ["tests/unit/test_outbox.py"],
+    "portal/security.py": [
+        "tests/unit/test_security_headers.py",
+        "tests/unit/test_skeleton.py",
+        "tests/unit/test_production.py",
+    ],
+    "portal/ratelimits.py": ["tests/unit/test_ratelimits.py"],
+    "portal/login_states.py": ["tests/unit/auth/test_login.py"],
+    "portal/uploads.py": ["tests/unit/test_messages.py"],
+    "portal/scoring.py": ["tests/unit/test_scoring.py"],
+    "portal/cadence.py": ["tests/unit/test_progress_cadence.py"],
+    "portal/notices/": ["tests/unit/notices"],
+}
+# Not linked into a module's directory: results, caches, and what is written per run.
+NOT_LINKED = {"mutants", "var", ".git", ".venv", "pyproject.toml", ".mypy_cache", ".ruff_cache"}
 
 # mutmut's exit codes per mutant, grouped as the score counts them.
 KILLED = {1, 3, 24, -24, 36, 37, 152, 255}  # a test failed, timed out, or mypy refused it
@@ -61,7 +102,8 @@ def check() -> list[str]:
             problems.append(f"only_mutate names {path}, which does not exist")
         if not any(path.startswith(f"{s}/") for s in table.get("source_paths", [])):  # type: ignore[attr-defined]
             problems.append(f"{path} is outside source_paths")
-    for path in table.get("pytest_add_cli_args_test_selection", []):  # type: ignore[attr-defined]
+    selection: list[str] = list(table.get("pytest_add_cli_args_test_selection", []))  # type: ignore[call-overload]
+    for path in [*selection, *(p for paths in TESTS.values() for p in paths)]:
         if not (ROOT / path).exists():
             problems.append(f"the test selection names {path}, which does not exist")
     try:
@@ -94,25 +136,68 @@ def glob_of(module: str) -> str:
     return f"{dotted}.x*"
 
 
+def tests_for(module: str) -> list[str]:
+    for prefix, paths in TESTS.items():
+        if module == prefix or (prefix.endswith("/") and module.startswith(prefix)):
+            return paths
+    return [str(p) for p in config()["pytest_add_cli_args_test_selection"]]  # type: ignore[attr-defined]
+
+
+def run_dir(module: str) -> Path:
+    return RUNS / module.removesuffix(".py").replace("/", ".")
+
+
+def toml_list(name: str, values: list[str]) -> str:
+    return f"{name} = [\n" + "".join(f'    "{v}",\n' for v in values) + "]"
+
+
+def prepare(module: str) -> Path:
+    """The module's own directory: the repository linked in, a pyproject.toml whose mutmut
+    table names only this module and its tests, and mutants/ brought up to date."""
+    where = run_dir(module)
+    where.mkdir(parents=True, exist_ok=True)
+    for entry in ROOT.iterdir():
+        link = where / entry.name
+        if entry.name not in NOT_LINKED and not link.is_symlink():
+            link.symlink_to(entry)
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    for name, values in (
+        ("only_mutate", [module]),
+        ("pytest_add_cli_args_test_selection", tests_for(module)),
+    ):
+        found = re.search(rf"(?ms)^{name} = \[.*?^\]", text)
+        assert found, f"[tool.mutmut] {name} is not a list over several lines"
+        text = text[: found.start()] + toml_list(name, values) + text[found.end() :]
+    (where / "pyproject.toml").write_text(text, "utf-8")
+    # mutmut copies the code it does not mutate only once: refresh what changed since.
+    for source in config()["source_paths"]:  # type: ignore[attr-defined]
+        for original in (ROOT / str(source)).rglob("*.py"):
+            copy = where / "mutants" / original.relative_to(ROOT)
+            relative = str(original.relative_to(ROOT))
+            stale = copy.exists() and copy.stat().st_mtime != original.stat().st_mtime
+            if relative != module and stale:
+                shutil.copy2(original, copy)
+    return where
+
+
 def run(chosen: list[str], rerun: bool, children: int) -> int:
-    """Check the modules' mutants: again (--rerun), or only those without a result."""
-    names: list[str] = []
-    if rerun:
-        names = [glob_of(m) for m in chosen]
-    elif chosen != modules():  # without names mutmut checks every mutant without a result
-        for module in chosen:
-            meta = MUTANTS / f"{module}.meta"
-            if not meta.exists():  # never made: all of the module's mutants are new
-                names.append(glob_of(module))
-                continue
+    """Check each module's mutants, in its own directory: again (--rerun), or only those
+    without a result."""
+    for module in chosen:
+        where = prepare(module)
+        names = [glob_of(module)]
+        meta = where / "mutants" / f"{module}.meta"
+        if not rerun and meta.exists():
             codes = json.loads(meta.read_text())["exit_code_by_key"]
-            names += [name for name, code in codes.items() if code is None]
-        if not names:
-            return 0
-    command = ["nice", "-n", "10", str(Path(sys.executable).parent / "mutmut"), "run"]
-    command += ["--max-children", str(children), *names]
-    print("$", " ".join(command[:8]), "..." * (len(command) > 8), flush=True)
-    return subprocess.call(command, cwd=ROOT)
+            names = [name for name, code in codes.items() if code is None] or names
+        command = ["nice", "-n", "10", str(Path(sys.executable).parent / "mutmut"), "run"]
+        command += ["--max-children", str(children), *names]
+        print(f"== {module} ({', '.join(tests_for(module))})", flush=True)
+        print("$", " ".join(command[:8]), "..." * (len(command) > 8), flush=True)
+        status = subprocess.call(command, cwd=where)
+        if status:
+            return status
+    return 0
 
 
 @dataclass
@@ -132,7 +217,7 @@ class Module:
 
 def results(module: str) -> Module:
     result = Module(module)
-    meta = MUTANTS / f"{module}.meta"
+    meta = run_dir(module) / "mutants" / f"{module}.meta"
     if not meta.exists():
         return result
     codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
@@ -153,11 +238,11 @@ def results(module: str) -> Module:
     return result
 
 
-def diff(name: str) -> str:
+def diff(module: str, name: str) -> str:
     """The mutant's change, as mutmut shows it (- original, + mutant)."""
     answer = subprocess.run(
         [str(Path(sys.executable).parent / "mutmut"), "show", name],
-        cwd=ROOT,
+        cwd=run_dir(module),
         capture_output=True,
         text=True,
         check=False,
@@ -189,7 +274,7 @@ def report(chosen: list[str], show_diffs: bool) -> None:
         for name in survivors:
             print(f"  {name}")
             if show_diffs:
-                print(diff(name))
+                print(diff(module, name))
 
 
 def main() -> int:
