@@ -62,6 +62,28 @@ def test_form_action_names_both_identity_providers_by_origin(fake_planapi: FakeP
     )
 
 
+@pytest.mark.parametrize(
+    "workforce",
+    ["", "adfs.kommune.example/adfs", "https:///adfs"],
+    ids=["unset", "no-scheme", "no-host"],
+)
+def test_form_action_leaves_out_an_issuer_that_is_not_an_origin(
+    fake_planapi: FakePlanAPI, workforce: str
+) -> None:
+    """A provider not configured (or configured without scheme or host) adds nothing to
+    form-action: no empty or half origin the browser would read as another source."""
+    app = create_app(
+        {
+            "PLANAPI_TRANSPORT": httpx.MockTransport(fake_planapi),
+            "OIDC_ISSUER": "https://mitid-broker.example/op",
+            "WORKFORCE_ISSUER": workforce,
+        },
+        env="test",
+    )
+    csp = directives(app.test_client().get("/healthz").headers["Content-Security-Policy"])
+    assert csp["form-action"] == "'self' https://mitid-broker.example"
+
+
 def test_the_other_headers_exactly(client: FlaskClient) -> None:
     response = client.get("/")
     headers = response.headers
