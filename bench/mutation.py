@@ -4,8 +4,8 @@ mutmut makes small plausible bugs ("mutants") in the modules listed under [tool.
 only_mutate in pyproject.toml and runs, for each, only the unit tests that cover the
 mutated function; a mutant no test fails on "survived". This script runs mutmut (nice'd,
 so it yields to everything else on the machine) and prints the score per module and every
-surviving mutant as a diff. --run checks only the mutants not checked yet (new or changed
-functions); --rerun checks the named modules again.
+surviving mutant as a diff. --run checks the mutants not checked yet (new or changed
+functions) and the survivors again; --rerun checks all of the named modules' mutants again.
 
 Each module is run in its own directory, var/mutation/<module>/ (the repository linked in,
 its own pyproject.toml naming only that module and only the test files in TESTS below, its
@@ -62,7 +62,10 @@ TESTS = {
         "tests/unit/test_skeleton.py",
         "tests/unit/test_production.py",
     ],
-    "portal/ratelimits.py": ["tests/unit/test_ratelimits.py"],
+    "portal/ratelimits.py": [
+        "tests/unit/test_ratelimits.py",
+        "tests/unit/auth/test_login.py::test_only_failed_callbacks_count_towards_the_login_limit",
+    ],
     "portal/login_states.py": ["tests/unit/auth/test_login.py"],
     "portal/uploads.py": ["tests/unit/test_messages.py"],
     "portal/scoring.py": ["tests/unit/test_scoring.py"],
@@ -104,7 +107,7 @@ def check() -> list[str]:
             problems.append(f"{path} is outside source_paths")
     selection: list[str] = list(table.get("pytest_add_cli_args_test_selection", []))  # type: ignore[call-overload]
     for path in [*selection, *(p for paths in TESTS.values() for p in paths)]:
-        if not (ROOT / path).exists():
+        if not (ROOT / path.split("::")[0]).exists():
             problems.append(f"the test selection names {path}, which does not exist")
     try:
         from importlib.metadata import version
@@ -189,7 +192,8 @@ def run(chosen: list[str], rerun: bool, children: int) -> int:
         meta = where / "mutants" / f"{module}.meta"
         if not rerun and meta.exists():
             codes = json.loads(meta.read_text())["exit_code_by_key"]
-            names = [name for name, code in codes.items() if code is None] or names
+            # Not checked yet, and the survivors again (a new test may kill them now).
+            names = [name for name, code in codes.items() if code not in KILLED] or names
         command = ["nice", "-n", "10", str(Path(sys.executable).parent / "mutmut"), "run"]
         command += ["--max-children", str(children), *names]
         print(f"== {module} ({', '.join(tests_for(module))})", flush=True)
@@ -283,7 +287,9 @@ def main() -> int:
         "[tool.mutmut] only_mutate; prints the score per module and the surviving mutants.",
     )
     parser.add_argument("modules", nargs="*", help="e.g. portal/scoring.py or auth/ (default: all)")
-    parser.add_argument("--run", action="store_true", help="check the mutants not checked yet")
+    parser.add_argument(
+        "--run", action="store_true", help="check the mutants not checked yet and the survivors"
+    )
     parser.add_argument("--rerun", action="store_true", help="check the modules' mutants again")
     parser.add_argument("--children", type=int, default=2, help="mutants checked at once")
     parser.add_argument("--no-diffs", action="store_true", help="list survivors by name only")
