@@ -585,3 +585,23 @@ def test_the_portal_itself_checks_the_caseworker_role(
     assert "login refused (not_caseworker)" in caplog.text
     assert client.get("/test/medarbejder").status_code == 302
     assert not logged_in(client)
+
+
+def test_started_logins_are_forgotten_when_they_started_before_the_cutoff(app: Flask) -> None:
+    """Remembering a login forgets those started before the cutoff; one started at the
+    cutoff itself is still within its time, and each is taken once."""
+    from datetime import UTC, datetime, timedelta
+
+    from portal.login_states import DatabaseLoginStates
+
+    store, cutoff = DatabaseLoginStates(), datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with app.app_context():
+        store.remember(
+            "older", {"n": 1}, cutoff - timedelta(seconds=1), cutoff - timedelta(hours=1)
+        )
+        store.remember("at-cutoff", {"n": 2}, cutoff, cutoff - timedelta(hours=1))
+        store.remember("newest", {"n": 3}, cutoff + timedelta(minutes=5), cutoff)
+        assert store.take("older") is None
+        assert store.take("at-cutoff") == {"n": 2}
+        assert store.take("at-cutoff") is None
+        assert store.take("newest") == {"n": 3}
