@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from flask import Flask
@@ -60,9 +61,30 @@ def test_same_key_with_another_body_is_422(api: PlanAPI) -> None:
 
 
 def test_key_is_required_and_bounded(api: PlanAPI) -> None:
-    problem(api.post(WHO5, who5(), citizen("p-mette"), key=None), 400)
-    problem(api.post(WHO5, who5(), citizen("p-mette"), key="x" * 201), 400)
-    problem(api.post(WHO5, who5(), citizen("p-mette"), key="with space"), 400)
+    for key in (None, "x" * 201, "with space", ""):
+        body = problem(api.post(WHO5, who5(), citizen("p-mette"), key=key), 400)
+        assert body["errors"] == [
+            {"field": "Idempotency-Key", "message": "required: 1-200 printable characters"}
+        ], key
+    ok(api.post(WHO5, who5(), citizen("p-mette"), key="x" * 200), 201)
+
+
+def test_a_reused_key_is_refused_as_such(api: PlanAPI) -> None:
+    ok(api.post(WHO5, who5([1, 1, 1, 1, 1]), citizen("p-mette"), key="k-reused"), 201)
+    body = problem(api.post(WHO5, who5([2, 2, 2, 2, 2]), citizen("p-mette"), key="k-reused"), 422)
+    assert body["type"].endswith("/idempotency-key-reused")
+    assert body["detail"] == "This Idempotency-Key was already used for a different request."
+
+
+def test_the_same_body_with_its_fields_in_another_order_is_the_same_request(
+    api: PlanAPI, api_app: Flask
+) -> None:
+    fields = change_request(preferred_times=[])
+    first = ok(api.post(MOVE, fields, citizen("p-mette"), key="cr-order"), 201)
+    reordered = json.dumps(dict(reversed(fields.items()))).encode()
+    again = api.post(MOVE, None, citizen("p-mette"), key="cr-order", raw=reordered)
+    assert ok(again, 201) == first and again.headers["Idempotent-Replayed"] == "true"
+    assert count(api_app, ChangeRequest) == 1
 
 
 def test_idempotent_withdrawal_notifies_once(api: PlanAPI) -> None:
