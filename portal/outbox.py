@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -142,6 +142,7 @@ def submit(write: Write, caller: Caller, form_key: str) -> Delivery:
     error here: the write is queued.
     """
     key = _key(write.kind, write.person_id, write.resource_id, caller, form_key)
+    _forget_pending()
     message = _find(key)
     if message is None:
         db.session.add(
@@ -215,13 +216,32 @@ def receipt(
 
 
 def pending(person_id: str, kinds: Iterable[str] | None = None) -> list[OutboxMessage]:
-    """The person's writes still on their way, oldest first (of these kinds, if given)."""
-    query = select(OutboxMessage).where(
-        OutboxMessage.person_id == person_id, OutboxMessage.status == "pending"
+    """The person's writes still on their way, oldest first (of these kinds, if given).
+
+    Read once per request and person (the overview asks for two kinds, the waiting list
+    for more); a write or a delivery in this request reads again."""
+    cache: dict[str, list[OutboxMessage]] = (
+        g.setdefault("outbox_pending", {}) if has_request_context() else {}
     )
-    if kinds is not None:
-        query = query.where(OutboxMessage.kind.in_(list(kinds)))
-    return list(db.session.scalars(query.order_by(OutboxMessage.created_at)))
+    if person_id not in cache:
+        cache[person_id] = list(
+            db.session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.person_id == person_id, OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.created_at)
+            )
+        )
+    wanted = None if kinds is None else set(kinds)
+    return [
+        m
+        for m in cache[person_id]
+        if m.status == "pending" and (wanted is None or m.kind in wanted)
+    ]
+
+
+def _forget_pending() -> None:
+    if has_request_context():
+        g.pop("outbox_pending", None)
 
 
 # --- delivering later ----------------------------------------------------------------
@@ -233,6 +253,7 @@ def deliver_pending(person_id: str | None = None, limit: int = 100) -> int:
     Two deliverers may pick the same row; the plan API's idempotency key makes the
     second send a no-op, so no locking is needed for exactly-once recording.
     """
+    _forget_pending()
     query = select(OutboxMessage).where(OutboxMessage.status == "pending")
     if person_id:
         query = query.where(OutboxMessage.person_id == person_id)

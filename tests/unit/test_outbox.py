@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal import outbox
 from portal.clients.base import Caller, PlanAPIRejected
@@ -77,6 +77,33 @@ def test_queued_while_down_then_delivered_exactly_once(
     # 2 failed tries while down (no retries for writes), 1 failed deliver round, 1 success
     assert len(delivered) == 4
     assert sum(1 for r in fake_planapi.requests if r.url.path == PATH) == 4
+
+
+def test_pending_is_read_once_per_request_and_again_after_a_write_or_delivery(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """The overview asks for several kinds of pending writes: one query for all of them;
+    a write queued or delivered in the same request shows at once."""
+    statements: list[str] = []
+
+    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        assert outbox.pending("p-mette", ["consent.withdraw"]) == []
+        assert submit().status == "queued"
+        assert [m.resource_id for m in outbox.pending("p-mette", ["consent.withdraw"])] == ["c-1"]
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            assert outbox.pending("p-mette", ["consent.renew"]) == []
+            assert [m.idempotency_key for m in outbox.pending("p-mette")] == [KEY]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        assert statements == []
+        fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+        assert outbox.deliver_pending() == 1
+        assert outbox.pending("p-mette") == []
 
 
 def test_a_refused_write_is_reported_and_never_retried(
