@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from planapi.extensions import db
+from planapi.idempotency import run_once
 from planapi.models import ChangeRequest, Consent, QuestionnaireResponse, Relation
+from planapi.problems import Problem
 from tests.unit.planapi.conftest import (
     TODAY,
     PlanAPI,
@@ -99,6 +103,38 @@ def test_change_request_is_idempotent(api: PlanAPI, api_app: Flask) -> None:
     first = ok(api.post(MOVE, body, citizen("p-mette"), key="cr-1"), 201)
     assert ok(api.post(MOVE, body, citizen("p-mette"), key="cr-1"), 201) == first
     assert count(api_app, ChangeRequest) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "same", "other"),
+    [
+        (b"\xff\xfe not text", b"\xff\xfe not text", b"\xff\xfe not text!"),
+        (b'{"reason": "\\ud800"}', b'{"reason": "\\ud800"}', b'{"reason": "\\ud801"}'),
+        (b"", b"null", b"{}"),
+    ],
+    ids=["not-utf-8", "lone-surrogate", "empty-is-null"],
+)
+def test_run_once_takes_any_body(api_app: Flask, body: bytes, same: bytes, other: bytes) -> None:
+    """The key's fingerprint is made of whatever body came (the views parse it, but the
+    key is checked on its own): the same body replays, another body is refused."""
+    calls: list[int] = []
+
+    def work() -> tuple[dict[str, Any], int]:
+        calls.append(1)
+        return {"n": len(calls)}, 201
+
+    def send(raw: bytes) -> Any:
+        path = "/v1/persons/p-mette/documents"
+        with api_app.test_request_context(path, method="POST", data=raw):
+            return run_once(f"any-body-{body!r}", work)
+
+    first = send(body)
+    assert (first.status_code, first.get_json()) == (201, {"n": 1})
+    again = send(same)
+    assert again.get_json() == {"n": 1} and again.headers["Idempotent-Replayed"] == "true"
+    with pytest.raises(Problem) as refused:
+        send(other)
+    assert refused.value.status == 422 and calls == [1]
 
 
 # A key is scoped by method, path (and so person), actor and basis: the same key and body
