@@ -258,7 +258,7 @@ def diff(module: str, name: str) -> str:
 
 
 def report(chosen: list[str], show_diffs: bool) -> None:
-    print(f"Mutation score, {datetime.now():%Y-%m-%d %H:%M} (mutmut 3, mutants/)")
+    print(f"Mutation score, {datetime.now():%Y-%m-%d %H:%M} (mutmut 3, var/mutation/)")
     print(f"{'module':28} {'mutants':>7} {'killed':>6} {'survived':>8} {'no test':>7} {'score':>7}")
     total = Module("all")
     for result in [*(results(m) for m in chosen), total]:
