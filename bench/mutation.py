@@ -193,7 +193,9 @@ def run(chosen: list[str], rerun: bool, children: int) -> int:
         if not rerun and meta.exists():
             codes = json.loads(meta.read_text())["exit_code_by_key"]
             # Not checked yet, and the survivors again (a new test may kill them now).
-            names = [name for name, code in codes.items() if code not in KILLED] or names
+            names = [name for name, code in codes.items() if code not in KILLED]
+            if not names:
+                continue
         command = ["nice", "-n", "10", str(Path(sys.executable).parent / "mutmut"), "run"]
         command += ["--max-children", str(children), *names]
         print(f"== {module} ({', '.join(tests_for(module))})", flush=True)
