@@ -17,8 +17,16 @@ from tests.unit.test_authorisation_matrix import plan_api, url_for_rule
 WITHDRAW = "/samtykke/c-1/traek-tilbage/send"
 
 
+def forget_earlier_apps_limits() -> None:
+    """The limiter is one object for the process and keeps the limits of every app made
+    before (by view name): without this, limits an earlier app registered would still
+    apply to the app under test, and a wrong limit in `ratelimits.init_app` could pass."""
+    limiter.limit_manager._decorated_limits.clear()
+
+
 @pytest.fixture
 def limited_app(fake_planapi: FakePlanAPI) -> Iterator[Flask]:
+    forget_earlier_apps_limits()
     app = create_app(
         {
             "PLANAPI_TRANSPORT": httpx.MockTransport(fake_planapi),
@@ -89,6 +97,15 @@ def test_every_post_route_that_writes_is_limited(
     assert checked >= len(ratelimits.SUBMISSION_ENDPOINTS)
 
 
+def test_submissions_without_a_login_are_counted_per_address(limited_app: Flask) -> None:
+    """Nobody logged in (the login page is the answer): counted by address, each its own."""
+    client = limited_app.test_client()
+    first, other = ({"REMOTE_ADDR": a} for a in ("192.0.2.10", "192.0.2.11"))
+    statuses = [client.post(WITHDRAW, environ_base=first).status_code for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    assert client.post(WITHDRAW, environ_base=other).status_code == 302
+
+
 def test_submissions_are_limited_per_person(limited_app: Flask) -> None:
     mette, jonas = limited_app.test_client(), limited_app.test_client()
     SignIn(mette)()
@@ -106,6 +123,19 @@ def test_the_login_callback_is_limited_per_address(limited_app: Flask) -> None:
     assert statuses == [400, 400, 429]
     page = client.get("/log-ind/callback?state=x&code=y")
     assert page.status_code == 429 and "<title>" in page.get_data(as_text=True)
+
+
+def test_one_count_for_every_submission_and_one_for_both_logins(limited_app: Flask) -> None:
+    """The limits are shared: a person's submissions to different forms count together,
+    and the citizen's and the caseworker's login callbacks count together per address."""
+    client = limited_app.test_client()
+    SignIn(client)()
+    assert [client.post(WITHDRAW).status_code for _ in range(3)] == [400, 400, 400]
+    assert client.post("/samtykke/c-1/forny").status_code == 429
+    logins = limited_app.test_client()
+    assert logins.get("/log-ind/callback?state=x&code=y").status_code == 400
+    assert logins.get("/medarbejder/callback?state=x&code=y").status_code == 400
+    assert logins.get("/log-ind/callback?state=x&code=y").status_code == 429
 
 
 def test_limits_are_off_in_the_test_config(client: FlaskClient) -> None:
@@ -127,6 +157,7 @@ def test_the_address_comes_from_the_trusted_proxy_only(fake_planapi: FakePlanAPI
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_LOGIN": "2 per minute",
     }
+    forget_earlier_apps_limits()
     behind_proxy = create_app({**settings, "PROXY_HOPS": 1}, env="test")
     assert callbacks(behind_proxy, "192.0.2.1") == [400, 400]
     # Another citizen behind the same proxy has their own count.
