@@ -12,6 +12,9 @@ def test_absolute_urls_from_the_configured_base(app: Flask) -> None:
     with app.test_request_context("/", headers={"Host": "evil.example"}):
         assert public_url("auth.callback") == "https://portal.example/log-ind/callback"
         assert public_host() == "portal.example"
+    app.config["PUBLIC_BASE_URL"] = "https://kommune.example/OVERBLIX/"  # a path, too
+    with app.test_request_context("/"):
+        assert public_url("auth.callback") == "https://kommune.example/OVERBLIX/log-ind/callback"
 
 
 def test_without_a_base_flask_builds_them_and_the_host_has_a_fixed_name(app: Flask) -> None:
