@@ -23,8 +23,17 @@ PLANAPI_TEST_DATABASE_URL="$pg_url/planapi_test" pytest tests/unit/planapi -q -p
 echo "== end-to-end tests (Chromium)"; pytest tests/e2e -q -p no:cacheprovider -n 2 --durations=10
 echo "== reliability (faults, nothing lost, load, hostile input, security; SQLite and PostgreSQL + Redis)"
 # Hostile input runs in-process (no servers, no clocks): in two processes. The rest starts
-# real servers and counts against deadlines: one at a time. It prints its figures (sends,
-# outages, requests/s, latencies) and the slowest parts.
+# real servers and counts against deadlines, and prints its figures (sends, outages,
+# requests/s, latencies) and the slowest parts.
 pytest tests/reliability/test_hostile_input.py -q -p no:cacheprovider -n 2
-RELIABILITY_POSTGRES_URL="$pg_url" pytest tests/reliability -q -p no:cacheprovider --durations=12 \
-  --ignore=tests/reliability/test_hostile_input.py
+redis_url="$(REDIS_DIR="$PWD/var/test-redis" bash scripts/redis.sh start)"
+trap 'bash scripts/postgres.sh stop; REDIS_DIR="$PWD/var/test-redis" bash scripts/redis.sh stop' EXIT
+export RELIABILITY_POSTGRES_URL="$pg_url" RELIABILITY_REDIS_URL="$redis_url"
+# The tests that mostly wait (plan-API outages, leases, restarts) two at a time, paired in
+# tests/reliability/conftest.py; then the ones that load the machine (100 citizens) or time
+# its answers, one at a time.
+waiting=(tests/reliability/test_nothing_lost.py tests/reliability/test_notice_workers.py
+  tests/reliability/test_side_by_side.py)
+pytest "${waiting[@]}" -q -p no:cacheprovider -n 2 --dist loadgroup --durations=4
+pytest tests/reliability -q -p no:cacheprovider --durations=8 \
+  --ignore=tests/reliability/test_hostile_input.py "${waiting[@]/#/--ignore=}"

@@ -8,6 +8,7 @@ receipts after a POST) with `axe_check()` where the journey is.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sqlite3
@@ -17,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import axe_playwright_python
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from portal.devstack import Stack, free_port
@@ -141,10 +142,39 @@ _PASSED = pytest.StashKey[bool]()
 _AUDITED = pytest.StashKey[set[str]]()
 
 
+class Audited:
+    """Pages (path with ids generalised) that axe has checked in this run. The pytest-xdist
+    workers share a directory of claims, so a page is checked by whichever worker reaches
+    it first, and once: `seen` is what this process checked (handed to the controller)."""
+
+    def __init__(self, seen: set[str], claims: Path) -> None:
+        self.seen, self.claims = seen, claims
+        claims.mkdir(parents=True, exist_ok=True)
+
+    def claim(self, key: str) -> bool:
+        """True once per page in the whole run: then this process checks it."""
+        if key in self.seen:
+            return False
+        try:
+            marker = self.claims / hashlib.sha256(key.encode()).hexdigest()
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        self.seen.add(key)
+        return True
+
+    def add(self, key: str) -> None:
+        """Checked in place, in the middle of a journey."""
+        self.claim(key)
+        self.seen.add(key)
+
+
 @pytest.fixture(scope="session")
-def audited(pytestconfig: pytest.Config) -> set[str]:
-    """Pages (path with ids generalised) that axe has checked in this run."""
-    return pytestconfig.stash.setdefault(_AUDITED, set())
+def audited(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Audited:
+    run = tmp_path_factory.getbasetemp()
+    if hasattr(pytestconfig, "workerinput"):  # a worker's basetemp is inside the run's
+        run = run.parent
+    return Audited(pytestconfig.stash.setdefault(_AUDITED, set()), run / "axe-claims")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -194,13 +224,12 @@ def track_pages(page: Page, stack: Stack) -> list[str]:
     return visited
 
 
-def audit_pages(context: BrowserContext, visited: list[str], audited: set[str]) -> None:
+def audit_pages(context: BrowserContext, visited: list[str], audited: Audited) -> None:
     """Open every page not yet checked in this run again (in the same browser, so with the
     same login) and check it with axe at both widths in both languages."""
     for url in dict.fromkeys(visited):
-        if page_key(url) in audited:
+        if not audited.claim(page_key(url)):
             continue
-        audited.add(page_key(url))
         tab = context.new_page()
         try:
             response = tab.goto(url)
@@ -213,7 +242,7 @@ def audit_pages(context: BrowserContext, visited: list[str], audited: set[str]) 
 
 @pytest.fixture
 def page(
-    context: BrowserContext, stack: Stack, audited: set[str], request: pytest.FixtureRequest
+    context: BrowserContext, stack: Stack, audited: Audited, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     """A tab; after a passing test, every portal page it reached by GET that axe has not
     checked yet in this run is opened again and checked at both widths in both languages."""
@@ -226,7 +255,7 @@ def page(
 
 @pytest.fixture
 def lene(
-    browser: Browser, stack: Stack, audited: set[str], request: pytest.FixtureRequest
+    browser: Browser, stack: Stack, audited: Audited, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     """Lene Bach (caseworker) in her own browser at desktop width, logged in to the
     caseworker area. Her pages are checked with axe after a passing test like the
@@ -248,16 +277,20 @@ def lene(
     errors.assert_clean()
 
 
-_axe = Axe()
+# axe-core as vendored by axe-playwright-python. Injected once per document (not before every
+# run), and only the violations come back over the wire, not every rule that passed.
+_AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+_AXE_RUN = """options => axe.run(document, options).then(results => results.violations.map(
+    v => `${v.id}: ${v.help} at `
+        + JSON.stringify(v.nodes.slice(0, 5).map(n => n.target.join(", ")))
+))"""
+_AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
 
 
 def _violations(page: Page) -> list[str]:
-    results = _axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    found = []
-    for violation in results.response["violations"]:
-        targets = [", ".join(node["target"]) for node in violation["nodes"]][:5]
-        found.append(f"{violation['id']}: {violation['help']} at {targets}")
-    return found
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_AXE_SOURCE)
+    return list(page.evaluate(_AXE_RUN, _AXE_OPTIONS))
 
 
 def _switch_language(page: Page, lang: str) -> None:
@@ -284,7 +317,7 @@ def _check(page: Page, reload: bool) -> None:
 
 
 @pytest.fixture
-def axe_check(page: Page, audited: set[str]) -> object:
+def axe_check(page: Page, audited: Audited) -> object:
     """Check the current page with axe at 375 px and 1280 px, in Danish and English.
 
     Leaves the page as it found it (Danish, phone width). Pages reached by POST are

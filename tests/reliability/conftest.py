@@ -33,6 +33,27 @@ from portal.models import OutboxMessage
 
 pytestmark = pytest.mark.reliability
 
+# scripts/test.sh runs the tests that mostly wait (plan-API outages, leases, restarts, servers
+# starting) two at a time, `-n 2 --dist loadgroup`: these groups keep the two longest apart.
+# The ones that load the machine or time its answers run one at a time.
+_WAITING_PAIRS = {
+    "test_nothing_lost.py::test_every_submission_is_recorded_exactly_once[sqlite]": "first",
+    "test_notice_workers.py": "first",
+    "test_nothing_lost.py::test_every_submission_is_recorded_exactly_once[postgres+redis]": (
+        "second"
+    ),
+    "test_side_by_side.py": "second",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.nodeid.rpartition("/")[2]
+        group = _WAITING_PAIRS.get(name) or _WAITING_PAIRS.get(name.partition("::")[0])
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 Profile = Literal["sqlite", "postgres+redis"]
 
 # A questionnaire a persona may answer, and how: (persona, instrument id). Filled with the

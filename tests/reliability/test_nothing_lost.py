@@ -75,7 +75,8 @@ class Lane:
 
 
 class Chaos:
-    """Stops and starts the plan API at random until told to stop; counts the outages."""
+    """Crashes and starts the plan API at random until told to stop; counts the outages.
+    A crash (SIGKILL) ends requests midway, the harshest outage for the outbox."""
 
     def __init__(self, stack: ReliabilityStack, rng: random.Random) -> None:
         self.stack, self.rng = stack, rng
@@ -87,7 +88,7 @@ class Chaos:
     def run(self) -> None:
         planapi = self.stack.servers["planapi"]
         while not self.done.wait(self.rng.uniform(1.0, 3.0)):
-            planapi.stop()
+            planapi.crash()
             self.outages += 1
             self.down.set()
             self.done.wait(self.rng.uniform(0.4, 1.5))
