@@ -137,6 +137,8 @@ class Stack:
             "PORTAL_ENV": "development",
             "PORTAL_SECRET_KEY": "demo-secret-not-for-production",
             "PORTAL_DATABASE_URL": f"sqlite:///{self.var / 'portal.db'}",
+            # Each stack its own session files: two stacks in one checkout share nothing.
+            "PORTAL_SESSION_DIR": str(self.var / "sessions"),
             "PLANAPI_DATABASE_URL": f"sqlite:///{self.var / 'planapi.db'}",
             "PLANAPI_SERVICE_TOKEN": "dev-planapi-token",
             "PLANAPI_URL": self.planapi_url,

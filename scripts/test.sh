@@ -29,11 +29,11 @@ pytest tests/reliability/test_hostile_input.py -q -p no:cacheprovider -n 2
 redis_url="$(REDIS_DIR="$PWD/var/test-redis" bash scripts/redis.sh start)"
 trap 'bash scripts/postgres.sh stop; REDIS_DIR="$PWD/var/test-redis" bash scripts/redis.sh stop' EXIT
 export RELIABILITY_POSTGRES_URL="$pg_url" RELIABILITY_REDIS_URL="$redis_url"
-# The tests that mostly wait (plan-API outages, leases, restarts) two at a time, paired in
-# tests/reliability/conftest.py; then the ones that load the machine (100 citizens) or time
-# its answers, one at a time.
+# The tests that mostly wait (plan-API outages, leases, servers starting) two at a time, in
+# the groups of tests/reliability/conftest.py; then the ones that load the machine (100
+# citizens) or time its answers, one at a time.
 waiting=(tests/reliability/test_nothing_lost.py tests/reliability/test_notice_workers.py
-  tests/reliability/test_side_by_side.py)
+  tests/reliability/test_side_by_side.py tests/reliability/test_security.py)
 pytest "${waiting[@]}" -q -p no:cacheprovider -n 2 --dist loadgroup --durations=4
 pytest tests/reliability -q -p no:cacheprovider --durations=8 \
   --ignore=tests/reliability/test_hostile_input.py "${waiting[@]/#/--ignore=}"

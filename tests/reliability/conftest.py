@@ -33,24 +33,21 @@ from portal.models import OutboxMessage
 
 pytestmark = pytest.mark.reliability
 
-# scripts/test.sh runs the tests that mostly wait (plan-API outages, leases, restarts, servers
-# starting) two at a time, `-n 2 --dist loadgroup`: these groups keep the two longest apart.
-# The ones that load the machine or time its answers run one at a time.
-_WAITING_PAIRS = {
-    "test_nothing_lost.py::test_every_submission_is_recorded_exactly_once[sqlite]": "first",
-    "test_notice_workers.py": "first",
-    "test_nothing_lost.py::test_every_submission_is_recorded_exactly_once[postgres+redis]": (
-        "second"
-    ),
-    "test_side_by_side.py": "second",
+# scripts/test.sh runs the two nothing-lost runs (mostly waiting on outages and the outbox)
+# in one process and, beside them, the tests that mostly wait on servers starting, leases and
+# restarts: `-n 2 --dist loadgroup`. The ones that load the machine (100 citizens) or time
+# its answers run one at a time after them.
+_GROUPS = {
+    "test_nothing_lost.py": "outages",
+    "test_notice_workers.py": "servers",
+    "test_side_by_side.py": "servers",
+    "test_security.py": "servers",
 }
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        name = item.nodeid.rpartition("/")[2]
-        group = _WAITING_PAIRS.get(name) or _WAITING_PAIRS.get(name.partition("::")[0])
-        if group:
+        if group := _GROUPS.get(item.path.name):
             item.add_marker(pytest.mark.xdist_group(group))
 
 
@@ -85,8 +82,6 @@ class ReliabilityStack(Stack):
             env["PORTAL_SESSION_TYPE"] = "redis"
             env["PORTAL_REDIS_URL"] = self.redis_url
             env["PORTAL_RATELIMIT_STORAGE_URI"] = self.redis_url
-        else:
-            env["PORTAL_SESSION_DIR"] = str(self.var / "sessions")
         if self.proxy is not None:
             env["PLANAPI_URL"] = self.proxy.url
         return env
