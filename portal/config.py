@@ -87,6 +87,8 @@ class Config:
     WORKFORCE_CLIENT_SECRET = _env("WORKFORCE_CLIENT_SECRET", "")
 
     RATELIMIT_STORAGE_URI = _env("PORTAL_RATELIMIT_STORAGE_URI", "memory://")
+    # Portals sharing one Redis (two municipalities, or test stacks) keep their counters apart.
+    RATELIMIT_KEY_PREFIX = _env("PORTAL_RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_HEADERS_ENABLED = True
     # A moving window: no burst of twice the limit around the turn of a minute.
     RATELIMIT_STRATEGY = _env("PORTAL_RATELIMIT_STRATEGY", "moving-window")

@@ -82,6 +82,8 @@ class ReliabilityStack(Stack):
             env["PORTAL_SESSION_TYPE"] = "redis"
             env["PORTAL_REDIS_URL"] = self.redis_url
             env["PORTAL_RATELIMIT_STORAGE_URI"] = self.redis_url
+            # Stacks run side by side on one Redis: each counts only its own requests.
+            env["PORTAL_RATELIMIT_KEY_PREFIX"] = f"stack-{self.portal_port}"
         if self.proxy is not None:
             env["PLANAPI_URL"] = self.proxy.url
         return env
