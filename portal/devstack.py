@@ -32,6 +32,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def catalogs_compiled() -> bool:
+    """Every message catalog compiled since it was last changed (setup.sh compiles them; a
+    stack compiles them again only after an edit, not at every start)."""
+    sources = list((ROOT / "locales").glob("*/LC_MESSAGES/*.po"))
+    return bool(sources) and all(
+        po.with_suffix(".mo").exists()
+        and po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime
+        for po in sources
+    )
+
+
 @dataclass
 class Server:
     name: str
@@ -252,8 +263,8 @@ class Stack:
             (self.var / name).unlink(missing_ok=True)
         env = self.env()
         flask = str(BIN / "flask")
-        run = [
-            [flask, "--app", "portal", "translate", "compile"],
+        run = [] if catalogs_compiled() else [[flask, "--app", "portal", "translate", "compile"]]
+        run += [
             [flask, "--app", "planapi", "load-demo"],
             [flask, "--app", "portal", "init-db"],
         ]

@@ -3,8 +3,12 @@ data directory by accident: everything a stack writes lies under its own `var`."
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
+from portal import devstack
 from portal.devstack import Stack
 
 WRITTEN = ("PORTAL_DATABASE_URL", "PLANAPI_DATABASE_URL", "PORTAL_SESSION_DIR",
@@ -20,3 +24,19 @@ def test_everything_a_stack_writes_lies_under_its_own_var(tmp_path: Path) -> Non
             assert str(stack.var) in env[name], f"{name}: {env[name]}"
     first, second = (stack.env() for stack in stacks)
     assert all(first[name] != second[name] for name in WRITTEN)
+
+
+def test_catalogs_are_compiled_again_only_after_an_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    messages = tmp_path / "locales" / "da" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    monkeypatch.setattr(devstack, "ROOT", tmp_path)
+    po, mo = messages / "messages.po", messages / "messages.mo"
+    po.write_text("msgid ...")
+    assert not devstack.catalogs_compiled()  # never compiled
+    mo.write_bytes(b"compiled")
+    os.utime(mo, (po.stat().st_mtime + 1,) * 2)
+    assert devstack.catalogs_compiled()
+    os.utime(po, (mo.stat().st_mtime + 1,) * 2)  # edited since
+    assert not devstack.catalogs_compiled()
