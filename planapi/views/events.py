@@ -16,7 +16,7 @@ from sqlalchemy import select
 from planapi import clock, events
 from planapi.access import ALL_SCOPES, active_relations, get_person
 from planapi.extensions import db
-from planapi.models import Person, Plan
+from planapi.models import Caseworker, Contact, Person, Plan
 from planapi.problems import invalid
 
 bp = Blueprint("events", __name__, url_prefix="/v1")
@@ -64,9 +64,28 @@ def notice_recipients(person_id: str) -> ResponseReturnValue:
     plan = db.session.scalar(select(Plan).where(Plan.person_id == person.id))
     coordinator = None
     if plan is not None:
-        worker = plan.coordinator
-        coordinator = {"id": worker.id, "name": worker.name, "email": worker.email}
-    return jsonify({"person_id": person.id, "recipients": people, "coordinator": coordinator})
+        coordinator = _caseworker(plan.coordinator)
+    # Every caseworker here who answers the person's messages (a contact of theirs), so a
+    # message addressed to one of them tells that one, coordinator or not.
+    contacts = db.session.scalars(
+        select(Caseworker)
+        .join(Contact, Contact.caseworker_id == Caseworker.id)
+        .where(Contact.person_id == person.id, Contact.takes_messages.is_(True))
+        .order_by(Caseworker.id)
+        .distinct()
+    ).all()
+    return jsonify(
+        {
+            "person_id": person.id,
+            "recipients": people,
+            "coordinator": coordinator,
+            "caseworkers": [_caseworker(worker) for worker in contacts],
+        }
+    )
+
+
+def _caseworker(worker: Caseworker) -> dict[str, str]:
+    return {"id": worker.id, "name": worker.name, "email": worker.email}
 
 
 def _recipient(person: Person, basis: str, scope: list[str], age: int | None) -> dict[str, Any]:

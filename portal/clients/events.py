@@ -44,6 +44,7 @@ class NoticeRecipients(APIModel):
     person_id: str
     recipients: list[Recipient]
     coordinator: Coordinator | None
+    caseworkers: list[Coordinator] = Field(default_factory=list)  # who answer messages
 
 
 class EventsClient(PlanAPIClient):

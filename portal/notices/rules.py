@@ -181,14 +181,15 @@ def plan(
             Planned(worker.id, "caseworker", "email", "now", "advisering", worker.email, "da", now)
         )
     if event.type == "message.received" and event.data.get("from") == "citizen":
-        # From the citizen: the caseworker it is addressed to is told, if the feed's
-        # recipients name them (the coordinator); the citizen wrote it and is not told.
-        coordinator = recipients.coordinator
-        if coordinator is not None and event.data.get("caseworker_id") == coordinator.id:
+        # From the citizen: the caseworker it is addressed to is told (the coordinator or
+        # any other caseworker who answers the person's messages); the writer is not.
+        workers = [*recipients.caseworkers, *filter(None, [recipients.coordinator])]
+        addressed = next((w for w in workers if w.id == event.data.get("caseworker_id")), None)
+        if addressed is not None:
             out.append(
                 Planned(
-                    coordinator.id, "caseworker", "email", "now", "message_for_caseworker",
-                    coordinator.email, "da", now,
+                    addressed.id, "caseworker", "email", "now", "message_for_caseworker",
+                    addressed.email, "da", now,
                 )
             )  # fmt: skip
         return out

@@ -207,6 +207,12 @@ def test_a_message_from_the_caseworker_tells_the_citizen_one_from_the_citizen_th
             for p in plan(mine, rec, saved)] == [
         ("cw-lene", "caseworker", "email", "message_for_caseworker", "lene@nordby.example")
     ]  # fmt: skip
-    # Written to another contact: the feed names no address for them; nobody is told.
+    # Written to another caseworker who answers her messages: that one is told, not Lene.
     other = event("message.received", **{"from": "citizen", "caseworker_id": "cw-birgitte"})
+    birgitte = Coordinator(id="cw-birgitte", name="Birgitte Holm", email="bh@nordby.example")
+    with_birgitte = rec.model_copy(update={"caseworkers": [birgitte]})
+    assert [(p.recipient_id, p.kind, p.address) for p in plan(other, with_birgitte, saved)] == [
+        ("cw-birgitte", "message_for_caseworker", "bh@nordby.example")
+    ]
+    # A caseworker the feed does not name as answering her messages: nobody is told.
     assert plan(other, rec, saved) == []

@@ -6,7 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select, update
 
+from planapi.extensions import db
+from planapi.models import Contact
 from tests.unit.planapi.conftest import (
     TODAY,
     PlanAPI,
@@ -140,9 +143,35 @@ def test_notice_recipients_follow_custody_and_power_of_attorney(api: PlanAPI) ->
     assert bent["person_id"] == "p-bent" and "plan:read" in bent["scope"]
     assert "consents:read" not in bent["scope"]
     assert mette["coordinator"]["id"] == "cw-lene"
+    # Lene also answers Mette's messages as one of her contacts; nobody else here does.
+    assert mette["caseworkers"] == [mette["coordinator"]]
     oliver = ok(api.get("/v1/persons/p-oliver/notice-recipients"))
     assert [r["basis"] for r in oliver["recipients"]] == ["self"]  # 19: no custody
     problem(PlanAPI(api.client, token="").get("/v1/persons/p-emma/notice-recipients"), 401)
+
+
+def test_notice_recipients_name_every_caseworker_who_answers_the_persons_messages(
+    api: PlanAPI, api_app: Flask
+) -> None:
+    with api_app.app_context():
+        contact = db.session.scalars(
+            select(Contact).where(Contact.person_id == "p-mette", Contact.caseworker_id.is_(None))
+        ).first()
+        assert contact is not None
+        contact.caseworker_id, contact.takes_messages = "cw-peter", True
+        db.session.commit()
+    listed = ok(api.get("/v1/persons/p-mette/notice-recipients"))["caseworkers"]
+    assert [(w["id"], w["email"]) for w in listed] == [
+        ("cw-lene", "lene.bach@nordby.example"),
+        ("cw-peter", "peter.holm@nordby.example"),
+    ]
+    with api_app.app_context():
+        db.session.execute(
+            update(Contact).where(Contact.caseworker_id == "cw-peter").values(takes_messages=False)
+        )
+        db.session.commit()
+    listed = ok(api.get("/v1/persons/p-mette/notice-recipients"))["caseworkers"]
+    assert [w["id"] for w in listed] == ["cw-lene"]  # a contact who takes no messages
 
 
 def test_a_message_records_its_event_naming_no_content(api: PlanAPI) -> None:
