@@ -32,6 +32,19 @@ class Visit:
         return list(dict.fromkeys(area for e in ordered for area in e.areas))
 
     @property
+    def changed_areas(self) -> list[str]:
+        """The kinds of data changed in the visit."""
+        ordered = sorted(self.entries, key=lambda e: e.at)
+        changes = (e for e in ordered if e.action == "change" and not e.refused)
+        return list(dict.fromkeys(area for e in changes for area in e.areas))
+
+    @property
+    def seen_areas(self) -> list[str]:
+        """The kinds of data only seen in the visit, not changed."""
+        changed = set(self.changed_areas)
+        return [area for area in self.areas if area not in changed]
+
+    @property
     def refused(self) -> int:
         return sum(1 for e in self.entries if e.refused)
 

@@ -58,3 +58,16 @@ def test_other_peoples_visits_come_first_and_the_own_apart() -> None:
     assert all(v.actor_id == "p-mette" for v in grouped.own)
     # Read by someone acting for her (not her own reads): nobody's visits are hidden.
     assert len(group(log, None).others) == 41
+
+
+def test_a_visit_that_changed_one_thing_and_saw_others_says_which_is_which() -> None:
+    log = [
+        entry(1, "cw-lene", 0, "plan", basis="caseworker"),
+        entry(2, "cw-lene", 2, "consents/c-mette", basis="caseworker", action="change"),
+        entry(3, "cw-lene", 3, "appointments", basis="caseworker"),
+        entry(4, "cw-lene", 4, "consents/c-mette", basis="caseworker"),
+    ]
+    (visit,) = visits(log)
+    assert visit.action == "change"
+    assert visit.changed_areas == ["consents"]
+    assert visit.seen_areas == ["plan", "appointments"]  # consents: changed, not only seen

@@ -93,6 +93,28 @@ def test_one_page_view_is_one_entry_naming_everything_it_read(
 
 
 @pytest.mark.usefixtures("emma")
+def test_a_visit_that_changed_something_says_what_it_changed_and_what_it_only_saw(
+    pages: PageChecker, fake_planapi: FakePlanAPI
+) -> None:
+    at = datetime(2026, 11, 20, 10, 0, tzinfo=b.TZ)
+
+    def later(minutes: int) -> str:
+        return (at + timedelta(minutes=minutes)).isoformat()
+
+    visit = [
+        entry(0, action="read", at=later(0)),
+        entry(1, action="change", resource="consents/c-emma", at=later(2)),
+        entry(2, action="read", resource="appointments", at=later(3)),
+    ]
+    fake_planapi.on("GET", f"{BASE}/access-log", json=log_page(visit))
+    [row] = [
+        normalize(li.text)
+        for li in pages.get("/hvem-har-set-mine-oplysninger").select(".access-log__entry")
+    ]
+    assert "Lene Bach (din sagsbehandler) ændrede samtykker og så planen og aftaler." in row, row
+
+
+@pytest.mark.usefixtures("emma")
 def test_log_filters_and_pages_through_the_plan_api(
     pages: PageChecker, fake_planapi: FakePlanAPI
 ) -> None:
