@@ -83,6 +83,13 @@ def danish(value: object) -> Markup:
     return Markup('<span lang="da">%s</span>') % value
 
 
+def with_danish(translated: str, **parts: object) -> Markup:
+    """A translated sentence with the plan API's Danish words put into its `%(name)s`
+    placeholders, each marked as Danish (`danish`); the sentence itself is escaped."""
+    # The sentence is escaped here and every part by `danish`: no raw text gets in.
+    return Markup(escape(translated)) % {n: danish(v) for n, v in parts.items()}  # noqa: S704
+
+
 def first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 

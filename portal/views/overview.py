@@ -11,7 +11,7 @@ from auth.access import access
 from portal import pages, waiting
 from portal.clients.base import Caller
 from portal.clients.overview import Part
-from portal.i18n import danish
+from portal.i18n import danish, with_danish
 from portal.pages import fetch, load_cases, load_plan
 
 bp = Blueprint("overview", __name__)
@@ -31,14 +31,18 @@ def missing_statements(caller: Caller, person_id: str) -> list[waiting.WaitingIt
         items.append(
             waiting.WaitingItem(
                 kind="statement",
-                title=ngettext(
-                    "%(num)d statement is missing in: %(case)s",
-                    "%(num)d statements are missing in: %(case)s",
-                    len(missing),
+                # The case's title and who is to send it are the plan API's Danish words.
+                title=with_danish(
+                    ngettext(
+                        "%(num)d statement is missing in: %(case)s",
+                        "%(num)d statements are missing in: %(case)s",
+                        len(missing),
+                        case="%(case)s",  # left for with_danish
+                    ),
                     case=case.title,
                 ),
-                detail=_(
-                    "Missing from: %(whom)s",
+                detail=with_danish(
+                    _("Missing from: %(whom)s"),
                     whom=", ".join(dict.fromkeys(m.provided_by for m in missing)),
                 ),
                 url=url_for("plan.index", _anchor=f"case-{case.id}"),

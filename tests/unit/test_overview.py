@@ -69,6 +69,13 @@ def test_missing_statements_are_waiting_with_a_link_to_the_case(
     assert "2 udtalelser mangler" in normalize(item.text)
     assert "Demo Skole, PPR" in normalize(item.text)
     assert item.a["href"] == "/min-plan#case-case-efterskole"
+    # On an English page the case's title and who is to send it are marked as Danish.
+    english = pages.get("/overblik", headers={"Accept-Language": "en"})
+    item = english.select_one(".waiting-item--soon")
+    assert "2 statements are missing in" in normalize(item.text)
+    marked = [normalize(span.text) for span in item.select("[lang=da]")]
+    assert marked[0] == normalize(b.case()["title"]) and "Demo Skole, PPR" in marked[1], marked
+    assert not item.select("[lang=da] [lang=da]") and "&lt;" not in str(item)
 
 
 def test_a_source_that_cannot_answer_shows_a_notice_not_an_error(
