@@ -33,7 +33,9 @@ def _fingerprint() -> str:
     try:
         body = json.loads(request.get_data(cache=True) or b"null")
     except ValueError:
-        body = request.get_data(cache=True).decode("utf-8", "replace")
+        # Not JSON: the bytes themselves (decoding with replacement would make different
+        # bodies one). JSON bodies keep the material they always had: stored keys still match.
+        body = {"bytes": request.get_data(cache=True).hex()}
     material = json.dumps(
         [
             request.method,
