@@ -32,8 +32,7 @@ export RELIABILITY_POSTGRES_URL="$pg_url" RELIABILITY_REDIS_URL="$redis_url"
 # The tests that mostly wait (plan-API outages, leases, servers starting) two at a time, in
 # the groups of tests/reliability/conftest.py; then the ones that load the machine (100
 # citizens) or time its answers, one at a time.
-waiting=(tests/reliability/test_nothing_lost.py tests/reliability/test_notice_workers.py
-  tests/reliability/test_side_by_side.py tests/reliability/test_security.py)
-pytest "${waiting[@]}" -q -p no:cacheprovider -n 2 --dist loadgroup --durations=4
-pytest tests/reliability -q -p no:cacheprovider --durations=8 \
-  --ignore=tests/reliability/test_hostile_input.py "${waiting[@]/#/--ignore=}"
+pytest tests/reliability -m waits -q -p no:cacheprovider -n 2 --dist loadgroup --durations=4 \
+  --ignore=tests/reliability/test_hostile_input.py
+pytest tests/reliability -m "not waits" -q -p no:cacheprovider --durations=8 \
+  --ignore=tests/reliability/test_hostile_input.py

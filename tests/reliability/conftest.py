@@ -33,10 +33,10 @@ from portal.models import OutboxMessage
 
 pytestmark = pytest.mark.reliability
 
-# scripts/test.sh runs the two nothing-lost runs (mostly waiting on outages and the outbox)
-# in one process and, beside them, the tests that mostly wait on servers starting, leases and
-# restarts: `-n 2 --dist loadgroup`. The ones that load the machine (100 citizens) or time
-# its answers run one at a time after them.
+# Marked `waits`, in these groups: scripts/test.sh runs them with `-m waits -n 2 --dist
+# loadgroup`, the two nothing-lost runs (mostly waiting on outages and the outbox) in one
+# process and, beside them, the tests that mostly wait on servers starting, leases and
+# restarts. The rest (`-m "not waits"`: 100 citizens, timed answers) run one at a time after.
 _GROUPS = {
     "test_nothing_lost.py": "outages",
     "test_notice_workers.py": "servers",
@@ -45,9 +45,11 @@ _GROUPS = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the marks added here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if group := _GROUPS.get(item.path.name):
+            item.add_marker(pytest.mark.waits)
             item.add_marker(pytest.mark.xdist_group(group))
 
 
