@@ -30,7 +30,7 @@ def record_due(today: date) -> int:
             if INSTRUMENTS[instrument_id].get("audience") == "family_member":
                 continue  # asked of the family members a plan names, not of its owner
             last = db.session.scalar(
-                select(QuestionnaireResponse)
+                select(QuestionnaireResponse.answered_at)
                 .where(
                     QuestionnaireResponse.person_id == plan.person_id,
                     QuestionnaireResponse.instrument_id == instrument_id,

@@ -256,3 +256,18 @@ def test_the_overview_costs_the_same_queries_with_more_rows(api: PlanAPI, api_ap
     with counted(api_app) as second:
         ok(api.get("/v1/persons/p-mette/overview", me))
     assert len(second) == len(first)
+
+
+def test_the_overview_reads_when_each_questionnaire_was_last_answered_not_every_answer(
+    api: PlanAPI, api_app: Flask
+) -> None:
+    """What is due needs only the last moment per questionnaire: the overview reads no
+    stored answers (they grow with every round, and were read in full per page view)."""
+    me = citizen("p-mette")
+    with counted(api_app) as statements:
+        body = ok(api.get("/v1/persons/p-mette/overview", me))
+    responses = [s for s in statements if "questionnaire_responses" in s]
+    assert responses, "the overview no longer asks when questionnaires were answered"
+    assert not [s for s in responses if "answers" in s.replace("answered", "")], responses
+    answered = [q for q in body["questionnaires"] if q["last_answered_at"]]
+    assert answered, "Mette's seeded answers no longer show"
