@@ -56,7 +56,14 @@ TESTS = {
         "tests/unit/planapi/test_consent_authz.py",
     ],
     "planapi/idempotency.py": ["tests/unit/planapi/test_writes.py"],
-    "portal/outbox.py": ["tests/unit/test_outbox.py"],
+    # The consent, progress and message journeys hand their writes to the outbox too.
+    "portal/outbox.py": [
+        "tests/unit/test_outbox.py",
+        "tests/unit/test_consent.py",
+        "tests/unit/test_progress.py",
+        "tests/unit/test_messages.py",
+        "tests/unit/test_planapi_client.py",
+    ],
     "portal/security.py": [
         "tests/unit/test_security_headers.py",
         "tests/unit/test_skeleton.py",
