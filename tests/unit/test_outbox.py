@@ -3,6 +3,8 @@ delivered later, and never recorded twice."""
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 import pytest
 from flask import Flask
@@ -178,5 +180,288 @@ def test_another_actor_with_the_same_form_key_gets_their_own_write(
 def test_form_keys_are_made_here_and_checked() -> None:
     made = outbox.new_form_key()
     assert outbox.form_key(made) == made and made != outbox.new_form_key()
-    for foreign in ("", None, "key-1", made.upper(), made + "0", "../" + made[3:]):
+    for foreign in ("", None, "key-1", made.upper(), made + "0", made[:-1], "../" + made[3:]):
         assert outbox.form_key(foreign) is None
+
+
+def stored(key: str = KEY) -> OutboxMessage:
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+    assert message is not None
+    return message
+
+
+def test_a_key_of_exactly_200_characters_is_kept_and_a_longer_one_hashed() -> None:
+    """The plan API takes keys of 1-200 characters: one that fits is kept as it is (it can
+    be read in the plan API's records); a longer one becomes its kind and a hash."""
+    key = outbox.idempotency_key
+    fits = "p-" + "x" * (200 - len(key("consent.renew", "", "p-mette", "c-1", FORM_KEY)) - 2)
+    assert len(key("consent.renew", fits, "p-mette", "c-1", FORM_KEY)) == 200
+    assert key("consent.renew", fits, "p-mette", "c-1", FORM_KEY).startswith("consent.renew:p-xx")
+    longer = fits + "y"
+    whole = f"consent.renew:{longer}:p-mette:c-1:{FORM_KEY}"
+    assert key("consent.renew", longer, "p-mette", "c-1", FORM_KEY) == (
+        "consent.renew:" + hashlib.sha256(whole.encode()).hexdigest()
+    )
+    kind = "k" * 70
+    hashed = key(kind, longer, "p-mette", "c-1", FORM_KEY)
+    assert hashed.split(":")[0] == "k" * 60 and len(hashed) == 60 + 1 + 64
+
+
+def test_a_delivery_records_its_attempt_time_answer_and_the_caller_it_was_sent_for(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """The stored write carries what a later deliverer needs (the caller, purpose too) and
+    what happened: attempts counted, the error of a failed try cleared on success."""
+    fake_planapi.down("POST", PATH)
+    preview = Caller(actor_id="p-mette", actor_role="citizen", basis="self", purpose="klage")
+    with app.test_request_context():
+        queued = submit(caller=preview)
+        assert queued.status == "queued" and queued.response is None
+        message = stored(queued.idempotency_key)
+        assert message.caller == {
+            "actor_id": "p-mette",
+            "actor_role": "citizen",
+            "basis": "self",
+            "purpose": "klage",
+        }
+        assert (message.attempts, message.delivered_at) == (1, None)
+        assert "connection refused" in (message.last_error or "")
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    with app.test_request_context():
+        assert outbox.deliver_pending() == 1
+        message = stored(queued.idempotency_key)
+        assert (message.status, message.attempts, message.last_error) == ("delivered", 2, None)
+        assert message.delivered_at is not None and message.response == {"id": "ev-1"}
+    assert fake_planapi.requests[-1].headers["X-Purpose"] == "klage"
+
+
+def test_a_refused_form_sent_again_is_refused_again_with_the_first_answer(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    problem = {"title": "Invalid", "errors": [{"field": "departments", "message": "unknown"}]}
+    fake_planapi.on("POST", PATH, status=422, json=problem)
+    with app.test_request_context():
+        with pytest.raises(PlanAPIRejected) as first:
+            submit()
+        message = stored()
+        assert message.last_error == f"PlanAPIRejected: {first.value}"
+        assert message.response == problem and message.attempts == 1
+        with pytest.raises(PlanAPIRejected) as again:
+            submit()
+        assert str(again.value) == message.last_error
+        assert again.value.status == 422 and again.value.field_errors == {"departments": "unknown"}
+        assert not outbox.sent("consent.withdraw", "p-mette", "c-1", CALLER, FORM_KEY)
+    assert len(fake_planapi.requests) == 1, "a refused write is never sent again"
+
+
+def test_a_queued_form_counts_as_sent_and_its_receipt_is_found_by_kind(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        submit()
+        assert outbox.sent("consent.withdraw", "p-mette", "c-1", CALLER, FORM_KEY)
+        assert outbox.receipt(["consent.renew", "consent.withdraw"], "p-mette", CALLER, FORM_KEY)
+        assert outbox.receipt(["consent.renew"], "p-mette", CALLER, FORM_KEY) is None
+        assert outbox.receipt(["consent.withdraw"], "p-jonas", CALLER, FORM_KEY) is None
+        assert outbox.receipt(["consent.withdraw"], "p-mette", CALLER, FORM_KEY[::-1]) is None
+
+
+OTHER_FORM = "fedcba9876543210fedcba9876543210"
+
+
+def test_delivering_later_takes_one_person_or_a_limit_and_stops_while_down(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    jonas_path = paths.withdrawals("p-jonas", "c-9")
+    jonas = Caller(actor_id="p-jonas", actor_role="citizen", basis="self")
+    fake_planapi.down("POST", PATH)
+    fake_planapi.down("POST", jonas_path)
+    with app.test_request_context():
+        submit()
+        submit(OTHER_FORM)
+        outbox.submit(ConsentsClient.withdraw("p-jonas", "c-9", ["social"]), jonas, FORM_KEY)
+        assert outbox.deliver_pending() == 0
+        tried = len(fake_planapi.requests)
+    assert tried == 3 + 1, "a round stops at the first write the plan API cannot take"
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    fake_planapi.on("POST", jonas_path, status=201, json={"id": "ev-2"})
+    with app.test_request_context():
+        assert outbox.deliver_pending("p-jonas") == 1
+        assert [m.person_id for m in outbox.pending("p-mette")] == ["p-mette", "p-mette"]
+        assert outbox.pending("p-jonas") == []
+        assert outbox.deliver_pending(limit=1) == 1
+        assert len(outbox.pending("p-mette")) == 1
+        assert outbox.deliver_pending() == 1
+
+
+def test_a_refused_write_does_not_hold_up_the_ones_after_it(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        submit()
+        submit(OTHER_FORM)
+    answers = iter([(422, {"title": "Invalid"}), (201, {"id": "ev-2"})])
+
+    def one_then_other(request: httpx.Request) -> httpx.Response:
+        code, body = next(answers)
+        return httpx.Response(code, json=body)
+
+    fake_planapi.on("POST", PATH, handler=one_then_other)
+    with app.test_request_context():
+        assert outbox.deliver_pending() == 1
+        assert [status(), status(KEY.replace(FORM_KEY, OTHER_FORM))] == ["rejected", "delivered"]
+
+
+def test_delivering_on_a_page_view_never_fails_the_page(
+    app: Flask, fake_planapi: FakePlanAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug in a client")
+
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        submit()
+    fake_planapi.on("POST", PATH, handler=broken)
+    with app.test_request_context():
+        outbox.deliver_soon("p-mette")
+        assert "opportunistic outbox delivery failed" in caplog.text
+        db.session.commit()  # the page goes on and writes something of its own
+        assert (status(), stored().attempts) == ("pending", 1), "the failed try was undone"
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    with app.test_request_context():
+        outbox.deliver_soon("p-mette")
+        assert status() == "delivered"
+
+
+def test_the_deliver_command_says_how_many_it_delivered(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        submit()
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    result = app.test_cli_runner().invoke(args=["outbox", "deliver"])
+    assert result.exit_code == 0 and result.output == "delivered 1\n"
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_the_deliverer_loop_logs_its_rounds_and_survives_a_failed_one(
+    app: Flask,
+    fake_planapi: FakePlanAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`outbox run` delivers, logs what it delivered, keeps going after a round that
+    failed, and waits --interval seconds between rounds (the sleep is stopped here)."""
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        submit()
+    rounds = iter(["broken", "up"])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if next(rounds) == "broken":
+            raise RuntimeError("a bug in a client")
+        return httpx.Response(201, json={"id": "ev-1"})
+
+    fake_planapi.on("POST", PATH, handler=answer)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 2:
+            raise _Stop
+
+    monkeypatch.setattr(outbox.time, "sleep", sleep)
+    caplog.set_level("INFO")
+    result = app.test_cli_runner().invoke(args=["outbox", "run", "--interval", "0.5"])
+    assert isinstance(result.exception, _Stop)
+    assert slept == [0.5, 0.5]
+    assert "outbox round failed" in caplog.text
+    assert "outbox delivered 1" in caplog.text
+    with app.test_request_context():
+        assert (status(), stored().attempts) == ("delivered", 2), "the failed round was undone"
+    default = app.test_cli_runner().invoke(args=["outbox", "run", "--help"])
+    assert "[default: 2.0]" in default.output
+
+
+def test_a_page_view_delivers_at_most_ten_waiting_writes(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """The page must stay quick: the rest is left to the deliverer process."""
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        for n in range(11):
+            submit(f"{n:032x}")
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    with app.test_request_context():
+        outbox.deliver_soon("p-mette")
+        assert len(outbox.pending("p-mette")) == 1
+
+
+def test_a_write_that_leaves_pending_in_this_request_is_no_longer_listed(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        submit()
+        assert len(outbox.pending("p-mette")) == 1
+        stored().status = "delivered"  # by any path, within this request
+        assert outbox.pending("p-mette") == []
+
+
+def test_a_stored_error_is_cut_to_500_characters(app: Flask, fake_planapi: FakePlanAPI) -> None:
+    def long_refusal(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused " + "x" * 1000, request=request)
+
+    fake_planapi.on("POST", PATH, handler=long_refusal)
+    with app.test_request_context():
+        submit()
+        assert len(stored().last_error or "") == 500
+    fake_planapi.on("POST", PATH, status=422, json={"title": "Invalid " + "y" * 1000})
+    with app.test_request_context(), pytest.raises(PlanAPIRejected):
+        submit(OTHER_FORM)
+    with app.test_request_context():
+        assert len(stored(KEY.replace(FORM_KEY, OTHER_FORM)).last_error or "") == 500
+
+
+def test_a_write_stored_without_a_purpose_is_sent_without_one(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """Rows queued before the purpose was stored with the caller are still delivered."""
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        submit()
+        message = stored()
+        message.caller = {k: v for k, v in message.caller.items() if k != "purpose"}
+        db.session.commit()
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    with app.test_request_context():
+        assert outbox.deliver_pending() == 1
+    assert "X-Purpose" not in fake_planapi.requests[-1].headers
+
+
+def test_a_double_submit_that_loses_the_race_takes_the_stored_write(
+    app: Flask, fake_planapi: FakePlanAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests with the same form at once: both look, neither finds the write, both
+    store it; the unique key refuses the second, which then answers from the first."""
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        first = submit()
+    real_find = outbox._find
+    looks: list[str] = []
+
+    def find(key: str) -> OutboxMessage | None:
+        looks.append(key)
+        return None if len(looks) == 1 else real_find(key)  # the first look is too early
+
+    monkeypatch.setattr(outbox, "_find", find)
+    with app.test_request_context():
+        second = submit()
+        assert second == first and count() == 1
+        assert len(looks) == 2
