@@ -360,6 +360,10 @@ class FakeOP:
         return jwt.encode({"alg": alg, "kid": key.kid}, claims, key, algorithms=[alg])
 
     def id_token(self, **claims: Any) -> str:
+        """A signed ID token; a claim given as None is left out."""
+        return self.sign({k: v for k, v in self.claims(**claims).items() if v is not None})
+
+    def claims(self, **claims: Any) -> dict[str, Any]:
         now = int(time.time())
         defaults = {
             "iss": self.issuer,
@@ -370,7 +374,7 @@ class FakeOP:
             "nonce": NONCE,
             "at_hash": create_half_hash(ACCESS, "RS256").decode(),
         }
-        return self.sign({k: v for k, v in (defaults | claims).items() if v is not None})
+        return defaults | claims
 
     def paths(self) -> list[str]:
         return [r.url.path for r in self.requests]
@@ -584,6 +588,7 @@ def test_a_token_expired_within_the_leeway_is_still_accepted(op: FakeOP) -> None
             "claims",
             "invalid_claim: Claim 'iat' must be a NumericDate value",
         ),
+        ({"iat": True}, "claims", "invalid_claim: Claim 'iat' must be a NumericDate value"),
         ({"iat": 4_000_000_000}, "claims", "invalid_claim: The token was issued in the future"),
         ({"auth_time": "yesterday"}, "claims", "invalid_claim: Invalid claim: 'auth_time'"),
     ],
@@ -597,6 +602,17 @@ def test_an_id_token_that_fails_a_check_is_refused_by_reason(
     assert refusal(lambda: provider(op).validate_id_token(token, NONCE, ACCESS)) == (
         reason,
         detail,
+    )
+
+
+@pytest.mark.parametrize(
+    ("claim", "reason"), [("iss", "issuer"), ("aud", "audience"), ("nonce", "nonce")]
+)
+def test_an_id_token_with_a_null_claim_misses_it(op: FakeOP, claim: str, reason: str) -> None:
+    token = op.sign(op.claims(**{claim: None}))
+    assert refusal(lambda: provider(op).validate_id_token(token, NONCE, ACCESS)) == (
+        reason,
+        f"missing_claim: Missing claim: '{claim}'",
     )
 
 
