@@ -170,16 +170,17 @@ def submit(write: Write, caller: Caller, form_key: str) -> Delivery:
             db.session.rollback()
         message = _find(key)
         assert message is not None
-    refusal = None
+    refusal = None  # pragma: no mutate (only its truth is used: None and "" are the same here)
     if message.status == "pending":
         refusal = _attempt(message)
         db.session.commit()
-    if message.status == "rejected":
-        raise refusal or PlanAPIRejected(message.last_error or "rejected", 422, message.response)
+    if message.status == "rejected":  # now, or when the form was first sent
+        raise refusal or PlanAPIRejected(str(message.last_error), 422, message.response)
+    # A write still on its way has no answer yet (the response is stored on delivery).
     return Delivery(
         status="delivered" if message.status == "delivered" else "queued",
         idempotency_key=key,
-        response=message.response if message.status == "delivered" else None,
+        response=message.response,
     )
 
 

@@ -4,6 +4,7 @@ delivered later, and never recorded twice."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -11,7 +12,7 @@ from flask import Flask
 from sqlalchemy import event, func, select
 
 from portal import outbox
-from portal.clients.base import Caller, PlanAPIRejected
+from portal.clients.base import Caller, PlanAPIRejected, Write
 from portal.clients.consents import ConsentsClient
 from portal.extensions import db
 from portal.models import OutboxMessage
@@ -465,3 +466,112 @@ def test_a_double_submit_that_loses_the_race_takes_the_stored_write(
         second = submit()
         assert second == first and count() == 1
         assert len(looks) == 2
+
+
+def test_a_stored_write_is_sent_as_it_was_described_with_its_caller(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """What the deliverer rebuilds from a row is the write and caller the view gave."""
+    write = Write(
+        kind="consent.renew",
+        person_id="p-mette",
+        resource_id="c-1",
+        path="/v1/persons/p-mette/consents/c-1",
+        payload={"months": 12},
+        method="PUT",
+    )
+    fake_planapi.down("PUT", write.path)
+    with app.test_request_context():
+        queued = outbox.submit(write, CALLER, FORM_KEY)
+        message = stored(queued.idempotency_key)
+        assert outbox._write_of(message) == write
+        assert outbox._caller_from(message.caller) == CALLER
+        older = {k: v for k, v in message.caller.items() if k != "purpose"}
+        assert outbox._caller_from(older) == CALLER, "a row stored before the purpose was kept"
+    assert fake_planapi.requests[-1].method == "PUT"
+
+
+def test_sending_a_stored_form_again_writes_nothing_new(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """A double click finds the first write by its key: no second INSERT that the unique
+    key would refuse."""
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    inserts: list[str] = []
+
+    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement)
+
+    with app.test_request_context():
+        submit()
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            submit()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+    assert inserts == []
+
+
+def test_a_round_delivers_oldest_first_up_to_its_limit_and_counts_them(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        first, second = submit(), submit(OTHER_FORM)
+        # The second form was stored first (e.g. by another portal process).
+        stored(first.idempotency_key).created_at = stored(second.idempotency_key).created_at
+        stored(second.idempotency_key).created_at -= timedelta(seconds=1)
+        db.session.commit()
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    statements: list[str] = []
+
+    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    with app.test_request_context():
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            assert outbox.deliver_pending(limit=1) == 1
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        assert [m.idempotency_key for m in outbox.pending("p-mette")] == [first.idempotency_key]
+    # Oldest first by the query itself: SQLite happens to return the index's order without
+    # it, PostgreSQL need not.
+    assert any("ORDER BY outbox_message.created_at" in s for s in statements), statements
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        for n in range(101):
+            submit(f"{n:032x}")
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    with app.test_request_context():
+        assert outbox.deliver_pending() == 100, "a round takes 100 by default"
+        assert outbox.deliver_pending() == 2
+
+
+def test_a_page_view_delivers_only_what_waits_for_its_own_citizen(
+    app: Flask, fake_planapi: FakePlanAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    jonas_path = paths.withdrawals("p-jonas", "c-9")
+    jonas = Caller(actor_id="p-jonas", actor_role="citizen", basis="self")
+    fake_planapi.down("POST", PATH)
+    fake_planapi.down("POST", jonas_path)
+    with app.test_request_context():
+        submit()
+        outbox.submit(ConsentsClient.withdraw("p-jonas", "c-9", ["social"]), jonas, FORM_KEY)
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    fake_planapi.on("POST", jonas_path, status=201, json={"id": "ev-2"})
+    with app.test_request_context():
+        outbox.deliver_soon("p-mette")
+        assert outbox.pending("p-mette") == [] and len(outbox.pending("p-jonas")) == 1
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("a bug in a client")
+
+    fake_planapi.on("POST", jonas_path, handler=broken)
+    with app.test_request_context():
+        outbox.deliver_soon("p-jonas")
+    [record] = [r for r in caplog.records if r.name == app.logger.name]
+    assert record.getMessage() == "opportunistic outbox delivery failed"
+    assert record.levelname == "WARNING"
+    assert record.exc_info and record.exc_info[0] is RuntimeError, "the traceback is logged"
