@@ -130,7 +130,7 @@ def _begin_session(
     subject: str,
     level: str,
     *,
-    cpr_masked: str = "",
+    cpr_masked: str = "",  # pragma: no mutate: only caseworkers omit it, never stored for them
     options: tuple[Option, ...] = (),
 ) -> AuthSession:
     """A fresh session id for the logged-in user (no session fixation), holding little.
