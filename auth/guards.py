@@ -83,7 +83,7 @@ def init_app(
     app.register_blueprint(bp)
     app.cli.add_command(oidc_cli)
     app.before_request(_load_acting)
-    app.add_template_filter(mask_cpr, "mask_cpr")
+    app.add_template_filter(mask_cpr)
 
     @app.context_processor
     def session_timeout() -> dict[str, Any]:
@@ -93,7 +93,7 @@ def init_app(
         }
 
     register_check("citizen_login", _check_citizen_login)
-    register_check("citizen", lambda: _check_citizen(write=False))
+    register_check("citizen", _check_citizen)
     register_check("citizen_write", lambda: _check_citizen(write=True))
     register_check("caseworker", _check_caseworker)
 
@@ -144,7 +144,7 @@ def _check_citizen_login() -> ResponseReturnValue | None:
     return None
 
 
-def _check_citizen(write: bool) -> ResponseReturnValue | None:
+def _check_citizen(write: bool = False) -> ResponseReturnValue | None:
     acting = current_actor()
     if not current_user.is_authenticated:
         return _to_login()
