@@ -70,11 +70,12 @@ def init_app(
     login_manager.user_loader(auth_session.load_user)
     login_manager.login_view = "auth.login"
 
+    # No follow_redirects: httpx follows none by default, so every answer comes from the
+    # provider's own URLs (tests/unit/auth/test_guards.py holds it).
     http = httpx.Client(
         timeout=httpx.Timeout(app.config["OIDC_TIMEOUT"], connect=2.0),
         transport=app.config.get("OIDC_TRANSPORT"),
         headers={"User-Agent": "mit-overblik-portal"},
-        follow_redirects=False,
     )
     app.extensions["auth_providers"] = {
         "mitid": Provider("mitid", settings_from_config(app.config, "OIDC"), http),

@@ -76,7 +76,7 @@ def _start(name: str, callback_endpoint: str) -> ResponseReturnValue:
 
 
 def _finish(name: str) -> tuple[dict[str, Any], str, Pending]:
-    state = request.args.get("state", "")
+    state = request.args.get("state")
     states = [s for s in session.get(PENDING_KEY) or [] if isinstance(s, str)]
     if state in states:
         session[PENDING_KEY] = [s for s in states if s != state]
@@ -150,7 +150,6 @@ def _begin_session(
         subject=subject,
         loa=level,
         cpr_masked=cpr_masked,
-        started=time.time(),
         last_seen=time.time(),
         options=options,
     )
