@@ -430,7 +430,12 @@ class Provider:
         try:
             response = self.http.get(
                 endpoint,
-                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+                headers={
+                    # Header names are case-insensitive (in another case, the same header):
+                    # not mutated.
+                    "Authorization": f"Bearer {access_token}",  # pragma: no mutate
+                    "Accept": "application/json",
+                },
             )
         except httpx.HTTPError as exc:
             raise LoginFailed("unavailable", f"userinfo: {exc}") from exc
