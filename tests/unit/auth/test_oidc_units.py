@@ -773,6 +773,25 @@ def test_private_key_jwt_signs_a_short_lived_assertion_for_the_token_endpoint(
     assert jwt.decode(fresh, public, algorithms=["ES256"]).claims["jti"] != jti
 
 
+@pytest.mark.parametrize(
+    ("key", "alg"),
+    [
+        (ECKey.generate_key("P-384"), "ES384"),
+        (RSAKey.generate_key(2048, parameters={"alg": "PS256"}), "PS256"),
+    ],
+    ids=["P-384", "RSA-PSS"],
+)
+def test_private_key_jwt_signs_with_the_keys_algorithm_beyond_joserfcs_defaults(
+    op: FakeOP, tmp_path: Path, key: RSAKey | ECKey, alg: str
+) -> None:
+    path = tmp_path / "portal.json"
+    path.write_text(json.dumps(key.as_dict(private=True)))
+    provider(op, auth_method="private_key_jwt", private_key_file=str(path)).finish("c", pending())
+    assertion = form(token_request(op))["client_assertion"]
+    public = key.import_key(key.as_dict(private=False))
+    assert jwt.decode(assertion, public, algorithms=[alg]).header["alg"] == alg
+
+
 def token_request_after(op: FakeOP, p: Provider) -> httpx.Request:
     op.requests.clear()
     p.finish("code-2", pending())
