@@ -333,8 +333,9 @@ class Provider:
     def start(self, redirect_uri: str, next_url: str) -> tuple[str, Pending]:
         pending = Pending(
             provider=self.name,
-            state=secrets.token_urlsafe(32),
-            nonce=secrets.token_urlsafe(32),
+            # 32 random bytes each (the default), as base64url: 43 characters.
+            state=secrets.token_urlsafe(),
+            nonce=secrets.token_urlsafe(),
             code_verifier=secrets.token_urlsafe(64),
             redirect_uri=redirect_uri,
             next_url=next_url,
