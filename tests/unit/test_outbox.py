@@ -181,7 +181,16 @@ def test_another_actor_with_the_same_form_key_gets_their_own_write(
 def test_form_keys_are_made_here_and_checked() -> None:
     made = outbox.new_form_key()
     assert outbox.form_key(made) == made and made != outbox.new_form_key()
-    for foreign in ("", None, "key-1", made.upper(), made + "0", made[:-1], "../" + made[3:]):
+    for foreign in (
+        "",
+        None,
+        "key-1",
+        made.upper(),
+        made + "0",
+        made[:-1],
+        "X" * 32,
+        "../" + made[3:],
+    ):
         assert outbox.form_key(foreign) is None
 
 
@@ -523,6 +532,9 @@ def test_a_round_delivers_oldest_first_up_to_its_limit_and_counts_them(
         stored(first.idempotency_key).created_at = stored(second.idempotency_key).created_at
         stored(second.idempotency_key).created_at -= timedelta(seconds=1)
         db.session.commit()
+    with app.test_request_context():
+        waiting = [m.idempotency_key for m in outbox.pending("p-mette")]
+        assert waiting == [second.idempotency_key, first.idempotency_key], "oldest first"
     fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
     statements: list[str] = []
 
@@ -575,3 +587,30 @@ def test_a_page_view_delivers_only_what_waits_for_its_own_citizen(
     assert record.getMessage() == "opportunistic outbox delivery failed"
     assert record.levelname == "WARNING"
     assert record.exc_info and record.exc_info[0] is RuntimeError, "the traceback is logged"
+
+
+def test_pending_asks_the_database_for_pending_rows_only_and_works_outside_a_request(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """A person's delivered writes only grow: the read leaves them in the database. The
+    deliverer process has an app context but no request (no per-request cache then)."""
+    fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
+    statements: list[str] = []
+
+    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        submit()
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            assert outbox.pending("p-mette") == []
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+    [read] = statements
+    assert "outbox_message.status = ?" in read and "ORDER BY outbox_message.created_at" in read
+    fake_planapi.down("POST", PATH)
+    with app.app_context():  # one long-lived context, as the deliverer's: nothing cached
+        assert outbox.pending("p-mette") == []
+        queued = submit(OTHER_FORM)
+        assert [m.idempotency_key for m in outbox.pending("p-mette")] == [queued.idempotency_key]
