@@ -48,6 +48,13 @@ AUTH_TESTS = [
     "tests/unit/test_refusals.py",
 ]
 TESTS = {
+    # The login modules each have a file of direct tests of their own (fast, no browser
+    # flows): mutmut runs every test that touched a mutated function, and with all of
+    # AUTH_TESTS a mutant of code that every login passes through took minutes.
+    "auth/oidc.py": ["tests/unit/auth/test_oidc_units.py"],
+    "auth/session.py": ["tests/unit/auth/test_session.py"],
+    "auth/views.py": ["tests/unit/auth/test_views.py"],
+    "auth/guards.py": ["tests/unit/auth/test_guards.py"],
     "auth/": AUTH_TESTS,
     "planapi/access.py": [
         "tests/unit/planapi/test_access.py",
