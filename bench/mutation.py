@@ -186,14 +186,20 @@ def prepare(module: str) -> Path:
         assert found, f"[tool.mutmut] {name} is not a list over several lines"
         text = text[: found.start()] + toml_list(name, values) + text[found.end() :]
     (where / "pyproject.toml").write_text(text, "utf-8")
-    # mutmut copies the code it does not mutate only once: refresh what changed since.
-    for source in config()["source_paths"]:  # type: ignore[attr-defined]
-        for original in (ROOT / str(source)).rglob("*.py"):
+    # mutmut copies the code it does not mutate, and the tests, only once: refresh what
+    # changed since. New or changed tests also make mutmut find again which tests touch
+    # which function (its stats), or a rerun would judge the survivors by the old tests.
+    tests_changed = False
+    for folder in [*config()["source_paths"], "tests"]:  # type: ignore[attr-defined]
+        for original in (ROOT / str(folder)).rglob("*.py"):
             copy = where / "mutants" / original.relative_to(ROOT)
-            relative = str(original.relative_to(ROOT))
-            stale = copy.exists() and copy.stat().st_mtime != original.stat().st_mtime
-            if relative != module and stale:
+            if str(original.relative_to(ROOT)) == module or not copy.parent.exists():
+                continue
+            if not copy.exists() or copy.stat().st_mtime != original.stat().st_mtime:
                 shutil.copy2(original, copy)
+                tests_changed |= folder == "tests"
+    if tests_changed:
+        (where / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     return where
 
 
