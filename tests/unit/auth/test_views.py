@@ -21,6 +21,7 @@ from tests.unit.auth.test_login import (
     NOT_VERIFIED,
     STATE_REFUSED,
     Flow,
+    csrf_token,
     logged_in,
     query,
     reason,
@@ -284,3 +285,52 @@ def test_someone_the_plan_api_calls_self_is_not_taken_for_the_citizen(
     assert flow.login("p-jonas").location.startswith("/vaelg-person")
     assert session_data(client)[SESSION_KEY]["acting"] is None, "nobody chosen yet"
     assert choices(client)[0] == "p-jonas"
+
+
+# -- the views themselves (decorated, so mutmut leaves them alone; bugs planted by hand) ------
+
+
+def test_a_caseworker_lands_on_the_page_asked_for_or_the_caseload(
+    client: FlaskClient, simulator: Simulator
+) -> None:
+    flow = Flow(client, simulator)
+    authorize_url = flow.start("/medarbejder/log-ind?next=/test/medarbejder")
+    assert flow.callback(flow.at_provider(authorize_url, "cw-lene")).location == (
+        "/test/medarbejder"
+    )
+    other = Flow(client.application.test_client(), simulator)
+    authorize_url = other.start("/medarbejder/log-ind?next=//evil.example/x")
+    assert other.callback(other.at_provider(authorize_url, "cw-lene")).location == (
+        "/medarbejder/borgere"
+    )
+
+
+def test_the_choice_of_person_leads_on_to_the_page_asked_for_and_only_on_the_site(
+    flow: Flow, client: FlaskClient
+) -> None:
+    flow.login("p-anders")
+    token = csrf_token(client, "/vaelg-person")
+    for next_url, landing in (("/test/laes", "/test/laes"), ("//evil.example/x", "/overblik")):
+        chosen = client.post(
+            "/vaelg-person", data={"person_id": "p-emma", "next": next_url, "csrf_token": token}
+        )
+        assert chosen.location == landing
+
+
+@pytest.fixture
+def no_csrf(simulator: Simulator, fake_planapi: FakePlanAPI) -> FlaskClient:
+    """A client whose posts need no token (nobody logged in has a page with one)."""
+    return make_portal(simulator, fake_planapi, WTF_CSRF_ENABLED=False).test_client()
+
+
+def test_logging_out_without_a_session_says_goodbye_here(no_csrf: FlaskClient) -> None:
+    assert no_csrf.post("/log-af").location == "/logget-af"
+    timed_out = no_csrf.post("/log-af", data={"reason": "timeout"})
+    assert timed_out.location == "/logget-af?reason=timeout"
+    page = PageChecker(no_csrf).get("/logget-af")
+    assert "Tak fordi du brugte Mit Overblik" in page.text and "inaktiv" not in page.text
+
+
+def test_keep_alive_without_a_session_says_so(no_csrf: FlaskClient) -> None:
+    response = no_csrf.post("/forlaeng-session")
+    assert response.status_code == 401 and response.json == {"logged_in": False}
