@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from typing import Any, get_args
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -245,11 +246,15 @@ def test_a_preview_needs_a_purpose_of_its_own_words_cut_to_300_characters(
         assert acting.purpose == ("Forberede opfølgning " + "x" * 400)[:300]
         assert (acting.subject_id, acting.subject_name) == ("p-jonas", "Jonas Holm Nielsen")
         assert acting.subject_age == person_json("p-jonas")["age"]
-        assert acting.read_only and g.acting == acting
+        assert acting.read_only and acting.basis == "caseworker_preview" and g.acting == acting
+        stored = AuthSession.load()
+        assert stored is not None and stored.acting is not None
+        assert stored.acting.basis == "caseworker_preview", "the session says it is a preview"
     sent = fake_planapi.requests[-1]
     assert sent.url.path == "/v1/persons/p-jonas"
     assert sent.headers["X-Actor-Id"] == "cw-lene"
     assert sent.headers["X-Basis"] == "caseworker_preview"
+    assert unquote(sent.headers["X-Purpose"]) == acting.purpose
 
 
 def test_a_preview_of_someone_the_plan_api_does_not_know_is_not_found(
@@ -298,3 +303,44 @@ def test_the_citizen_check_itself_refuses_a_basis_that_does_not_hold(portal: Fla
         with pytest.raises(Forbidden):
             _check_citizen()
         assert g.acting is None
+
+
+# -- whom each check lets in ------------------------------------------------------------------
+
+
+def statuses(client: FlaskClient) -> dict[str, int]:
+    paths = ("/test/laes", "/test/skriv", "/vaelg-person", "/test/medarbejder")
+    return {path: client.get(path).status_code for path in paths}
+
+
+def test_each_check_lets_in_whom_it_names_and_refuses_the_rest_with_403(
+    client: FlaskClient,
+) -> None:
+    sign_in = SignIn(client)
+    sign_in("p-jonas", "Jonas Holm Nielsen")
+    assert statuses(client) == {
+        "/test/laes": 200,
+        "/test/skriv": 200,
+        "/vaelg-person": 200,
+        "/test/medarbejder": 403,
+    }
+    sign_in("p-jonas", "Jonas Holm Nielsen", caseworker=("cw-lene", "Lene Bach"))
+    assert statuses(client) == {
+        "/test/laes": 200,  # a preview reads
+        "/test/skriv": 403,  # and never writes
+        "/vaelg-person": 403,  # a caseworker acts for nobody
+        "/test/medarbejder": 200,
+    }
+    with client.session_transaction() as stored:
+        stored[SESSION_KEY]["acting"] = None  # no preview chosen
+    assert client.get("/test/laes").status_code == 403
+
+
+def test_a_page_needs_the_scopes_of_its_endpoint_or_else_of_its_blueprint() -> None:
+    from auth.guards import EVERY_READ_SCOPE, required_scopes
+
+    assert required_scopes(None) == () and required_scopes("") == ()
+    assert required_scopes("mydata.export") == EVERY_READ_SCOPE  # its own entry first
+    assert required_scopes("mydata.index") == ("access-log:read",)  # else the blueprint's
+    assert required_scopes("notices.settings.index") == ("person:read",)  # nested too
+    assert required_scopes("test_read") == ()
