@@ -344,3 +344,29 @@ def test_a_page_needs_the_scopes_of_its_endpoint_or_else_of_its_blueprint() -> N
     assert required_scopes("mydata.index") == ("access-log:read",)  # else the blueprint's
     assert required_scopes("notices.settings.index") == ("person:read",)  # nested too
     assert required_scopes("test_read") == ()
+
+
+def test_a_caseworker_logs_in_at_the_workforce_provider(
+    client: FlaskClient, simulator: Simulator
+) -> None:
+    flow = Flow(client, simulator)
+    authorize_url = flow.start("/medarbejder/log-ind")
+    assert authorize_url.startswith(f"{simulator.base_url}/workforce/authorize")
+    response = flow.callback(flow.at_provider(authorize_url, "cw-lene"))
+    assert response.location == "/medarbejder/borgere"
+    assert client.get("/test/medarbejder").status_code == 200
+
+
+def test_a_power_of_attorney_is_refused_a_page_outside_its_scope(client: FlaskClient) -> None:
+    SignIn(client)(
+        "p-mette",
+        "Mette Lund Sørensen",
+        basis="power_of_attorney",
+        actor=("p-bent", "Bent Nielsen"),
+        scope=["plan:read"],
+    )
+    assert client.get("/test/laes").status_code == 200  # no scope asked for
+    response = client.get("/kontakt")  # contacts:read, not given
+    assert response.status_code == 403
+    page = PageChecker.check(response.get_data(as_text=True))
+    assert normalize(page.h1.text) == "Din fuldmagt dækker ikke dette"
