@@ -4,6 +4,8 @@ delivered later, and never recorded twice."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
@@ -37,6 +39,21 @@ def status(key: str = KEY) -> str | None:
 
 def count() -> int:
     return int(db.session.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+
+@contextmanager
+def sql_sent() -> Iterator[list[str]]:
+    """The SQL statements sent inside the block, whitespace folded (needs an app context)."""
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_delivered_at_once_when_the_plan_api_answers(app: Flask, fake_planapi: FakePlanAPI) -> None:
@@ -87,22 +104,14 @@ def test_pending_is_read_once_per_request_and_again_after_a_write_or_delivery(
 ) -> None:
     """The overview asks for several kinds of pending writes: one query for all of them;
     a write queued or delivered in the same request shows at once."""
-    statements: list[str] = []
-
-    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
     fake_planapi.down("POST", PATH)
     with app.test_request_context():
         assert outbox.pending("p-mette", ["consent.withdraw"]) == []
         assert submit().status == "queued"
         assert [m.resource_id for m in outbox.pending("p-mette", ["consent.withdraw"])] == ["c-1"]
-        event.listen(db.engine, "before_cursor_execute", counted)
-        try:
+        with sql_sent() as statements:
             assert outbox.pending("p-mette", ["consent.renew"]) == []
             assert [m.idempotency_key for m in outbox.pending("p-mette")] == [KEY]
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counted)
         assert statements == []
         fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
         assert outbox.deliver_pending() == 1
@@ -278,24 +287,34 @@ def test_a_queued_form_counts_as_sent_and_its_receipt_is_found_by_kind(
 
 
 OTHER_FORM = "fedcba9876543210fedcba9876543210"
+JONAS_PATH = paths.withdrawals("p-jonas", "c-9")
+
+
+def broken(request: httpx.Request) -> httpx.Response:
+    """A plan-API client failing in a way it does not expect (not a PlanAPIError)."""
+    raise RuntimeError("a bug in a client")
+
+
+def submit_for_jonas() -> outbox.Delivery:
+    """Another citizen's write, beside Mette's."""
+    jonas = Caller(actor_id="p-jonas", actor_role="citizen", basis="self")
+    return outbox.submit(ConsentsClient.withdraw("p-jonas", "c-9", ["social"]), jonas, FORM_KEY)
 
 
 def test_delivering_later_takes_one_person_or_a_limit_and_stops_while_down(
     app: Flask, fake_planapi: FakePlanAPI
 ) -> None:
-    jonas_path = paths.withdrawals("p-jonas", "c-9")
-    jonas = Caller(actor_id="p-jonas", actor_role="citizen", basis="self")
     fake_planapi.down("POST", PATH)
-    fake_planapi.down("POST", jonas_path)
+    fake_planapi.down("POST", JONAS_PATH)
     with app.test_request_context():
         submit()
         submit(OTHER_FORM)
-        outbox.submit(ConsentsClient.withdraw("p-jonas", "c-9", ["social"]), jonas, FORM_KEY)
+        submit_for_jonas()
         assert outbox.deliver_pending() == 0
         tried = len(fake_planapi.requests)
     assert tried == 3 + 1, "a round stops at the first write the plan API cannot take"
     fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
-    fake_planapi.on("POST", jonas_path, status=201, json={"id": "ev-2"})
+    fake_planapi.on("POST", JONAS_PATH, status=201, json={"id": "ev-2"})
     with app.test_request_context():
         assert outbox.deliver_pending("p-jonas") == 1
         assert [m.person_id for m in outbox.pending("p-mette")] == ["p-mette", "p-mette"]
@@ -327,9 +346,6 @@ def test_a_refused_write_does_not_hold_up_the_ones_after_it(
 def test_delivering_on_a_page_view_never_fails_the_page(
     app: Flask, fake_planapi: FakePlanAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(request: httpx.Request) -> httpx.Response:
-        raise RuntimeError("a bug in a client")
-
     fake_planapi.down("POST", PATH)
     with app.test_request_context():
         submit()
@@ -375,7 +391,7 @@ def test_the_deliverer_loop_logs_its_rounds_and_survives_a_failed_one(
 
     def answer(request: httpx.Request) -> httpx.Response:
         if next(rounds) == "broken":
-            raise RuntimeError("a bug in a client")
+            return broken(request)
         return httpx.Response(201, json={"id": "ev-1"})
 
     fake_planapi.on("POST", PATH, handler=answer)
@@ -506,20 +522,11 @@ def test_sending_a_stored_form_again_writes_nothing_new(
     """A double click finds the first write by its key: no second INSERT that the unique
     key would refuse."""
     fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
-    inserts: list[str] = []
-
-    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if statement.lstrip().upper().startswith("INSERT"):
-            inserts.append(statement)
-
     with app.test_request_context():
         submit()
-        event.listen(db.engine, "before_cursor_execute", counted)
-        try:
+        with sql_sent() as statements:
             submit()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counted)
-    assert inserts == []
+    assert [s for s in statements if s.upper().startswith("INSERT")] == []
 
 
 def test_a_round_delivers_oldest_first_up_to_its_limit_and_counts_them(
@@ -536,17 +543,9 @@ def test_a_round_delivers_oldest_first_up_to_its_limit_and_counts_them(
         waiting = [m.idempotency_key for m in outbox.pending("p-mette")]
         assert waiting == [second.idempotency_key, first.idempotency_key], "oldest first"
     fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
-    statements: list[str] = []
-
-    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(" ".join(statement.split()))
-
     with app.test_request_context():
-        event.listen(db.engine, "before_cursor_execute", counted)
-        try:
+        with sql_sent() as statements:
             assert outbox.deliver_pending(limit=1) == 1
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counted)
         assert [m.idempotency_key for m in outbox.pending("p-mette")] == [first.idempotency_key]
     # Oldest first by the query itself: SQLite happens to return the index's order without
     # it, PostgreSQL need not.
@@ -564,23 +563,18 @@ def test_a_round_delivers_oldest_first_up_to_its_limit_and_counts_them(
 def test_a_page_view_delivers_only_what_waits_for_its_own_citizen(
     app: Flask, fake_planapi: FakePlanAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
-    jonas_path = paths.withdrawals("p-jonas", "c-9")
-    jonas = Caller(actor_id="p-jonas", actor_role="citizen", basis="self")
     fake_planapi.down("POST", PATH)
-    fake_planapi.down("POST", jonas_path)
+    fake_planapi.down("POST", JONAS_PATH)
     with app.test_request_context():
         submit()
-        outbox.submit(ConsentsClient.withdraw("p-jonas", "c-9", ["social"]), jonas, FORM_KEY)
+        submit_for_jonas()
     fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
-    fake_planapi.on("POST", jonas_path, status=201, json={"id": "ev-2"})
+    fake_planapi.on("POST", JONAS_PATH, status=201, json={"id": "ev-2"})
     with app.test_request_context():
         outbox.deliver_soon("p-mette")
         assert outbox.pending("p-mette") == [] and len(outbox.pending("p-jonas")) == 1
 
-    def broken(request: httpx.Request) -> httpx.Response:
-        raise RuntimeError("a bug in a client")
-
-    fake_planapi.on("POST", jonas_path, handler=broken)
+    fake_planapi.on("POST", JONAS_PATH, handler=broken)
     with app.test_request_context():
         outbox.deliver_soon("p-jonas")
     [record] = [r for r in caplog.records if r.name == app.logger.name]
@@ -595,18 +589,10 @@ def test_pending_asks_the_database_for_pending_rows_only_and_works_outside_a_req
     """A person's delivered writes only grow: the read leaves them in the database. The
     deliverer process has an app context but no request (no per-request cache then)."""
     fake_planapi.on("POST", PATH, status=201, json={"id": "ev-1"})
-    statements: list[str] = []
-
-    def counted(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(" ".join(statement.split()))
-
     with app.app_context():
         submit()
-        event.listen(db.engine, "before_cursor_execute", counted)
-        try:
+        with sql_sent() as statements:
             assert outbox.pending("p-mette") == []
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counted)
     [read] = statements
     assert "outbox_message.status = ?" in read and "ORDER BY outbox_message.created_at" in read
     fake_planapi.down("POST", PATH)
