@@ -232,6 +232,103 @@ def test_a_refused_login_ends_the_session_already_there(flow: Flow, client: Flas
 # -- the session a login begins ---------------------------------------------------------------
 
 
+def session_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("mo_session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_a_login_gets_a_new_session_id_and_the_old_one_holds_nothing(
+    flow: Flow, client: FlaskClient, portal: Flask
+) -> None:
+    """No session fixation: the id the browser had while the login was under way (which an
+    attacker may have planted) is replaced at login, and the old id opens an empty session."""
+    authorize_url = flow.start()
+    before = session_cookie(client)
+    assert PENDING_KEY in session_data(client), "the login under way is in the old session"
+    assert flow.callback(flow.at_provider(authorize_url)).location == "/overblik"
+    after = session_cookie(client)
+    assert after != before
+    stale = portal.test_client()
+    stale.set_cookie("mo_session", before)
+    assert session_data(stale).keys() <= {"_permanent"}, "the old id no longer opens anything"
+    assert session_data(client)[SESSION_KEY]["actor_id"] == "p-jonas"
+
+
+def test_a_login_begins_an_empty_session(flow: Flow, client: FlaskClient) -> None:
+    """Nothing from before the login stays in the session: not another tab's login under
+    way, not what a visitor left there."""
+    with client.session_transaction() as session:
+        session["left_before_login"] = "x"
+    other_tab = flow.start()
+    assert flow.login("p-jonas").location == "/overblik"
+    data = session_data(client)
+    assert PENDING_KEY not in data and "left_before_login" not in data
+    assert reason(refused(flow.callback(flow.at_provider(other_tab)))) == STATE_REFUSED
+
+
+def test_a_citizen_session_holds_who_logged_in_how_and_whom_they_may_act_for(
+    flow: Flow, client: FlaskClient
+) -> None:
+    from auth.simulator.identities import citizens
+
+    jonas = next(c for c in citizens(flow.simulator.app.config) if c.key == "p-jonas")
+    before = time.time()
+    flow.login("p-jonas")
+    data = session_data(client)
+    stored = data[SESSION_KEY]
+    assert before <= stored.pop("started") <= time.time()
+    assert before <= stored.pop("last_seen") <= time.time()
+    themself = {
+        "id": "p-jonas",
+        "name": "Jonas Holm Nielsen",
+        "age": 24,
+        "basis": "self",
+        "scope": ["person:read", "plan:read"],
+    }
+    assert stored == {
+        "role": "citizen",
+        "actor_id": "p-jonas",
+        "actor_name": "Jonas Holm Nielsen",
+        "provider": "mitid",
+        "subject": jonas.sub,
+        "loa": "substantial",
+        "cpr_masked": "140302-****",
+        "options": [themself],
+        "acting": {
+            "subject_id": "p-jonas",
+            "subject_name": "Jonas Holm Nielsen",
+            "subject_age": 24,
+            "basis": "self",
+            "scope": ["person:read", "plan:read"],
+            "purpose": "",
+        },
+    }
+    assert data["_user_id"] == "citizen:p-jonas", "Flask-Login's user is the citizen"
+
+
+def test_a_caseworker_session_holds_who_logged_in_and_nobody_to_act_for(
+    client: FlaskClient, simulator: Simulator
+) -> None:
+    flow = Flow(client, simulator)
+    before = time.time()
+    flow.callback(flow.at_provider(flow.start("/medarbejder/log-ind"), "cw-lene"))
+    data = session_data(client)
+    stored = data[SESSION_KEY]
+    assert before <= stored.pop("started") <= time.time()
+    assert before <= stored.pop("last_seen") <= time.time()
+    assert stored == {
+        "role": "caseworker",
+        "actor_id": "cw-lene",
+        "actor_name": "Lene Bach",
+        "provider": "workforce",
+        "subject": "lene.bach",
+        "loa": "substantial",
+        "acting": None,
+    }
+    assert data["_user_id"] == "caseworker:cw-lene"
+
+
 def test_login_works_with_a_session_that_cannot_regenerate_its_id(
     simulator: Simulator, fake_planapi: FakePlanAPI
 ) -> None:
@@ -241,6 +338,45 @@ def test_login_works_with_a_session_that_cannot_regenerate_its_id(
     client = app.test_client()
     assert Flow(client, simulator).login("p-jonas").location == "/overblik"
     assert client.get("/test/laes").status_code == 200
+
+
+# -- what each refusal answers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reason_code", "status", "says"),
+    [
+        ("unavailable", 503, "Der er ikke forbindelse til MitID"),
+        ("unknown_person", 403, "Vi kunne ikke finde en helhedsorienteret indsats"),
+        ("not_caseworker", 403, "Dit medarbejderlogin giver ikke adgang"),
+        ("claim_missing", 403, "Det er en fejl i vores opsætning"),
+        ("state", 400, "startet i et andet vindue"),
+        ("cancelled", 400, "Du afbrød login"),
+        ("token", 400, "kunne ikke bekræftes"),
+        ("provider_error", 400, "kunne ikke bekræftes"),
+    ],
+)
+def test_each_refusal_has_its_status_and_its_words(
+    portal: Flask, reason_code: str, status: int, says: str
+) -> None:
+    from auth.oidc import LoginFailed
+    from auth.views import refuse
+
+    with portal.test_request_context("/log-ind/callback"):
+        body, code = refuse(LoginFailed(reason_code, "detail"))  # type: ignore[misc]
+    assert code == status
+    soup = PageChecker.check(body)
+    assert says in soup.text, soup.text
+
+
+def test_a_level_too_low_has_its_own_page(portal: Flask) -> None:
+    from auth.oidc import LoginFailed
+    from auth.views import refuse
+
+    with portal.test_request_context("/log-ind/callback"):
+        body, code = refuse(LoginFailed("loa", "assurance level low"))  # type: ignore[misc]
+    assert code == 403
+    assert PageChecker.check(body).h1.text.strip() == "Dit login er ikke sikkert nok"
 
 
 # -- whom a citizen may act for ------------------------------------------------------------------
