@@ -28,6 +28,7 @@ from auth.guards import (
     start_preview,
 )
 from auth.session import SESSION_KEY, AuthSession, Option, Subject
+from tests.unit import citizen_builders as b
 from tests.unit.auth.conftest import Simulator, make_portal, person_json
 from tests.unit.auth.test_login import Flow
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
@@ -250,6 +251,8 @@ def test_a_preview_needs_a_purpose_of_its_own_words_cut_to_300_characters(
         stored = AuthSession.load()
         assert stored is not None and stored.acting is not None
         assert stored.acting.basis == "caseworker_preview", "the session says it is a preview"
+        raw = session[SESSION_KEY]["acting"]
+        assert raw["basis"] == "caseworker_preview", "in its stored form too, for any reader"
     sent = fake_planapi.requests[-1]
     assert sent.url.path == "/v1/persons/p-jonas"
     assert sent.headers["X-Actor-Id"] == "cw-lene"
@@ -357,7 +360,11 @@ def test_a_caseworker_logs_in_at_the_workforce_provider(
     assert client.get("/test/medarbejder").status_code == 200
 
 
-def test_a_power_of_attorney_is_refused_a_page_outside_its_scope(client: FlaskClient) -> None:
+def test_a_power_of_attorney_opens_a_page_in_its_scope_and_is_refused_one_outside(
+    client: FlaskClient, fake_planapi: FakePlanAPI
+) -> None:
+    fake_planapi.on("GET", "/v1/persons/p-mette/plan", json=b.plan())
+    fake_planapi.on("GET", "/v1/persons/p-mette/cases", json=b.items())
     SignIn(client)(
         "p-mette",
         "Mette Lund Sørensen",
@@ -366,6 +373,9 @@ def test_a_power_of_attorney_is_refused_a_page_outside_its_scope(client: FlaskCl
         scope=["plan:read"],
     )
     assert client.get("/test/laes").status_code == 200  # no scope asked for
+    plan = client.get("/min-plan")  # plan:read, given
+    assert plan.status_code == 200, "a page inside the scope opens"
+    assert "Din fuldmagt dækker ikke dette" not in plan.get_data(as_text=True)
     response = client.get("/kontakt")  # contacts:read, not given
     assert response.status_code == 403
     page = PageChecker.check(response.get_data(as_text=True))
