@@ -21,6 +21,7 @@ provider's JWKS (an unknown `kid` refetches the JWKS once, so key rotation works
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import time
@@ -168,7 +169,8 @@ def settings_from_config(config: Mapping[str, Any], prefix: str) -> Settings:
     scope = " ".join(values["scope"].split())
     if "openid" not in scope.split():
         raise bad("SCOPE", "must include openid")
-    source = values["claims_source"].replace(" ", "+").replace(",", "+")
+    # "id_token+userinfo", "id_token, userinfo" and "id_token userinfo" all name both.
+    source = "+".join(re.split(r"[\s,+]+", values["claims_source"].strip()))
     if source not in CLAIMS_SOURCES:
         raise bad("CLAIMS_SOURCE", f"must be one of {', '.join(CLAIMS_SOURCES)}")
     auth_method = values.get("auth_method", "client_secret_basic")

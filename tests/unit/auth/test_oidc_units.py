@@ -274,7 +274,16 @@ def test_the_workforce_login_has_its_own_defaults_and_no_person_number() -> None
     )
 
 
-@pytest.mark.parametrize("written", ["id_token+userinfo", "id_token userinfo", "id_token,userinfo"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "id_token+userinfo",
+        "id_token userinfo",
+        "id_token,userinfo",
+        "id_token, userinfo",  # as a list is written in prose
+        " id_token + userinfo ",
+    ],
+)
 def test_both_claims_sources_may_be_joined_by_plus_space_or_comma(written: str) -> None:
     settings = settings_from_config({"OIDC_CLAIMS_SOURCE": written}, "OIDC")
     assert settings.claims_source == "id_token+userinfo"
