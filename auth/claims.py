@@ -84,5 +84,5 @@ def at_least(level: Level | None, required: Level) -> bool:
 
 def mask_cpr(cpr: str) -> str:
     """DDMMYY-**** — the full person number is never shown on a page."""
-    digits = re.sub(r"\D", "", cpr or "")
+    digits = re.sub(r"\D", "", cpr or "")  # equivalent: cpr or "XXXX" (no digits either)
     return f"{digits[:6]}-****" if len(digits) >= 6 else "******-****"

@@ -23,5 +23,5 @@ def public_url(endpoint: str, **values: Any) -> str:
 
 def public_host() -> str:
     """The portal's host name, for identifiers such as calendar UIDs."""
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "")  # equivalent: or "XXXX" (no host)
     return urlsplit(base).hostname or "mit-overblik"

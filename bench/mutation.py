@@ -15,8 +15,9 @@ session check) that is the whole selection, minutes per mutant on two cores. The
 own test files are enough to judge it, and its score is then a lower bound.
 
 A surviving mutant is either killed by a new test or, when no test can tell it from the
-original (an equivalent mutant), excluded at its line with `# pragma: no mutate` and a
-short reason.
+original (an equivalent mutant), explained at its line: `# equivalent: <the mutant, and
+why>` as a trailing comment (the report counts it as explained), or, when every mutant of
+the line would be equivalent, `# pragma: no mutate` with the reason (no mutants made).
 
     .venv/bin/python bench/mutation.py --run                      # everything (hours on 2 cores)
     .venv/bin/python bench/mutation.py --run portal/scoring.py    # one module
@@ -55,6 +56,9 @@ TESTS = {
     "auth/session.py": ["tests/unit/auth/test_session.py"],
     "auth/views.py": ["tests/unit/auth/test_views.py"],
     "auth/guards.py": ["tests/unit/auth/test_guards.py"],
+    "auth/claims.py": ["tests/unit/auth/test_claims.py", "tests/unit/auth/test_oidc_units.py"],
+    "auth/urls.py": ["tests/unit/auth/test_urls.py"],
+    "auth/pending.py": ["tests/unit/auth/test_views.py"],
     "auth/": AUTH_TESTS,
     "planapi/access.py": [
         "tests/unit/planapi/test_access.py",
@@ -190,7 +194,7 @@ def prepare(module: str) -> Path:
     # changed since. New or changed tests also make mutmut find again which tests touch
     # which function (its stats), or a rerun would judge the survivors by the old tests.
     tests_changed = False
-    for folder in [*config()["source_paths"], "tests"]:  # type: ignore[attr-defined]
+    for folder in [*config()["source_paths"], "tests"]:  # type: ignore[misc]
         for original in (ROOT / str(folder)).rglob("*.py"):
             copy = where / "mutants" / original.relative_to(ROOT)
             if str(original.relative_to(ROOT)) == module or not copy.parent.exists():
@@ -206,6 +210,7 @@ def prepare(module: str) -> Path:
 def run(chosen: list[str], rerun: bool, children: int) -> int:
     """Check each module's mutants, in its own directory: again (--rerun), or only those
     without a result."""
+    failed = 0
     for module in chosen:
         where = prepare(module)
         names = [glob_of(module)]
@@ -222,8 +227,11 @@ def run(chosen: list[str], rerun: bool, children: int) -> int:
         print("$", " ".join(command[:8]), "..." * (len(command) > 8), flush=True)
         status = subprocess.call(command, cwd=where)
         if status:
-            return status
-    return 0
+            # mutmut stops a module early when none of its tests touches a mutant: say so,
+            # and go on with the next module.
+            print(f"mutmut stopped on {module} (exit {status})", flush=True)
+            failed = failed or status
+    return failed
 
 
 @dataclass
@@ -279,28 +287,46 @@ def diff(module: str, name: str) -> str:
     )
 
 
+EXPLAINED = "# equivalent"
+
+
+def explained(change: str) -> bool:
+    """A survivor is explained when the line it changes says why no test can tell it from
+    the original: a trailing `# equivalent: <the mutant, and why>` (the line's other
+    mutants are still made and killed; `# pragma: no mutate` would switch them off too)."""
+    return any(line.strip().startswith("-") and EXPLAINED in line for line in change.splitlines())
+
+
 def report(chosen: list[str], show_diffs: bool) -> None:
     print(f"Mutation score, {datetime.now():%Y-%m-%d %H:%M} (mutmut 3, var/mutation/)")
-    print(f"{'module':28} {'mutants':>7} {'killed':>6} {'survived':>8} {'no test':>7} {'score':>7}")
+    print(
+        f"{'module':28} {'mutants':>7} {'killed':>6} {'survived':>8} {'no test':>7} "
+        f"{'score':>7} {'unexplained':>11}"
+    )
     total = Module("all")
+    changes = {m: {n: diff(m, n) for n in results(m).survivors} for m in chosen}
+    unexplained_total = 0
     for result in [*(results(m) for m in chosen), total]:
         if result is not total:
             total.counts.update(result.counts)
+            unexplained = sum(not explained(c) for c in changes[result.path].values())
+            unexplained_total += unexplained
+        else:
+            unexplained = unexplained_total
         score = "–" if result.score is None else f"{result.score:.1f} %"
         waiting = result.counts["not checked"]
         print(
             f"{result.path:28} {sum(result.counts.values()):>7} {result.counts['killed']:>6} "
-            f"{result.counts['survived']:>8} {result.counts['no tests']:>7} {score:>7}"
-            + (f"  ({waiting} not checked yet)" if waiting else "")
+            f"{result.counts['survived']:>8} {result.counts['no tests']:>7} {score:>7} "
+            f"{unexplained:>11}" + (f"  ({waiting} not checked yet)" if waiting else "")
         )
     for module in chosen:
-        survivors = results(module).survivors
-        if survivors:
+        if changes[module]:
             print(f"\nSurviving in {module}:")
-        for name in survivors:
-            print(f"  {name}")
+        for name, change in changes[module].items():
+            print(f"  {name}" + ("  (explained: equivalent)" if explained(change) else ""))
             if show_diffs:
-                print(diff(module, name))
+                print(change)
 
 
 def main() -> int:

@@ -76,6 +76,34 @@ def test_mutation_script_explains_itself_and_its_configuration_parses() -> None:
     assert re.search(r"mutation configuration OK: \d+ modules", checked.stdout)
 
 
+def _mutation() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_mutation", ROOT / "bench" / "mutation.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_survivor_is_explained_only_by_a_comment_on_the_line_it_changes() -> None:
+    explained = _mutation().explained
+    # As bench/mutation.py prints mutmut's diff: the original line, then the mutant.
+    marked = (
+        '      -    base = str(get("URL") or "")  # equivalent: or "XXXX" (no host)\n'
+        '      +    base = str(get("URL") or "XXXX")  # equivalent: or "XXXX" (no host)'
+    )
+    assert explained(marked)
+    unmarked = (
+        '      -    base = str(get("URL") or "")\n      +    base = str(get("URL") or "XXXX")'
+    )
+    assert not explained(unmarked)
+    # A comment on a line the mutant leaves alone explains nothing.
+    context = "       # equivalent: said of another line\n" + unmarked
+    assert not explained(context)
+    # Nor does a mutant that writes the words in (only the original line counts).
+    assert not explained('      -    x = ""\n      +    x = "# equivalent"')
+
+
 def _throughput() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "bench_throughput", ROOT / "bench" / "throughput.py"

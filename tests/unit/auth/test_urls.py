@@ -24,3 +24,11 @@ def test_without_a_base_flask_builds_them_and_the_host_has_a_fixed_name(app: Fla
             "http://localhost/logget-af?reason=timeout"
         )
         assert public_host() == "mit-overblik"
+
+
+def test_a_urls_arguments_are_kept_under_the_base(app: Flask) -> None:
+    app.config["PUBLIC_BASE_URL"] = "https://portal.example"
+    with app.test_request_context("/"):
+        assert public_url("auth.logged_out", reason="timeout") == (
+            "https://portal.example/logget-af?reason=timeout"
+        )
