@@ -58,7 +58,7 @@ TESTS = {
     "auth/guards.py": ["tests/unit/auth/test_guards.py"],
     "auth/claims.py": ["tests/unit/auth/test_claims.py", "tests/unit/auth/test_oidc_units.py"],
     "auth/urls.py": ["tests/unit/auth/test_urls.py"],
-    "auth/pending.py": ["tests/unit/auth/test_views.py"],
+    "auth/pending.py": ["tests/unit/auth/test_pending.py"],
     "auth/": AUTH_TESTS,
     "planapi/access.py": [
         "tests/unit/planapi/test_access.py",
