@@ -329,6 +329,31 @@ def test_a_caseworker_session_holds_who_logged_in_and_nobody_to_act_for(
     assert data["_user_id"] == "caseworker:cw-lene"
 
 
+def test_the_callback_logs_in_the_user_its_session_describes(
+    flow: Flow, client: FlaskClient
+) -> None:
+    """The user object of the callback's own request (Flask-Login's current_user until the
+    redirect) is the one the session names: role, id and name."""
+    import flask_login
+
+    with client:  # keeps the last request's context: the callback's
+        flow.login("p-jonas")
+        user = flask_login.current_user
+        assert (user.role, user.actor_id, user.name) == ("citizen", "p-jonas", "Jonas Holm Nielsen")
+
+
+def test_a_provider_out_of_reach_at_the_start_is_refused_in_words(
+    simulator: Simulator, fake_planapi: FakePlanAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_portal(simulator, fake_planapi, OIDC_ISSUER="http://127.0.0.1:9/mitid")
+    response = app.test_client().get("/log-ind")
+    assert response.status_code == 503
+    soup = PageChecker.check(response.get_data(as_text=True))
+    assert "Der er ikke forbindelse til MitID" in soup.text, soup.text
+    [logged] = refusals_logged(caplog)
+    assert logged.startswith("login refused (unavailable): "), logged
+
+
 def test_login_works_with_a_session_that_cannot_regenerate_its_id(
     simulator: Simulator, fake_planapi: FakePlanAPI
 ) -> None:
