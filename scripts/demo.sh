@@ -2,6 +2,5 @@
 # The README's first command: install and start the whole demo on this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/apt_need.sh '/usr/lib/*/libpangoft2-1.0.so.0' libpangoft2-1.0-0  # WeasyPrint
 bash scripts/setup.sh
 exec .venv/bin/python -m portal.devstack

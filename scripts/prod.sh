@@ -4,8 +4,7 @@
 # hashed precompressed static files, gunicorn with gunicorn.conf.py and the production config.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/apt_need.sh '/usr/lib/postgresql/*/bin/initdb' postgresql /usr/bin/redis-server redis-server \
-  '/usr/lib/*/libpangoft2-1.0.so.0' libpangoft2-1.0-0  # WeasyPrint: the plan as PDF
+bash scripts/apt_need.sh '/usr/lib/postgresql/*/bin/initdb' postgresql /usr/bin/redis-server redis-server
 bash scripts/setup.sh
 mkdir -p var/prod
 pg_port="${PROD_PG_PORT:-55433}"

@@ -5,8 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/apt_need.sh /usr/bin/chromium chromium '/usr/lib/postgresql/*/bin/initdb' postgresql \
-  /usr/bin/redis-server redis-server \
-  '/usr/lib/*/libpangoft2-1.0.so.0' libpangoft2-1.0-0  # WeasyPrint: the plan as PDF
+  /usr/bin/redis-server redis-server
 bash scripts/setup.sh dev
 export PATH="$PWD/.venv/bin:$PATH"
 
