@@ -85,7 +85,7 @@ TESTS = {
         "tests/unit/auth/test_login.py::test_only_failed_callbacks_count_towards_the_login_limit",
     ],
     "portal/login_states.py": ["tests/unit/auth/test_login.py"],
-    "portal/uploads.py": ["tests/unit/test_messages.py"],
+    "portal/uploads.py": ["tests/unit/test_uploads.py", "tests/unit/test_messages.py"],
     "portal/scoring.py": ["tests/unit/test_scoring.py"],
     "portal/cadence.py": ["tests/unit/test_progress_cadence.py"],
     "portal/notices/": ["tests/unit/notices"],

@@ -59,7 +59,7 @@ class CheckedFile:
         return {
             "filename": self.filename,
             "content_type": self.content_type,
-            "content_base64": base64.b64encode(self.content).decode("ascii"),
+            "content_base64": base64.b64encode(self.content).decode("ascii"),  # equivalent: ASCII
             "sha256": self.sha256,
         }
 
@@ -80,7 +80,7 @@ def sniff(content: bytes) -> str | None:
 
 
 def _clean_name(name: str | None, content_type: str) -> str:
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]  # equivalent: any maxsplit, same end
     base = "".join(ch for ch in base if ch.isprintable()).strip()[:150]
     return base or {"application/pdf": "dokument.pdf"}.get(content_type, "billede")
 
@@ -96,7 +96,10 @@ def check(file: FileStorage | None) -> CheckedFile:
     if len(content) > limit:
         raise UploadRefused(
             "too_large",
-            _l("The file is too large. It can be at most %(mb)d MB", mb=limit // (1024 * 1024)),
+            _l(
+                "The file is too large. It can be at most %(mb)d MB",
+                mb=limit // (1024 * 1024),  # equivalent: / (%d truncates too, for any limit >= 0)
+            ),
         )
     content_type = sniff(content)
     if content_type is None:
@@ -147,15 +150,15 @@ def clamd_instream(address: str, content: bytes, *, timeout: float = 10.0) -> st
         sock.sendall(b"zINSTREAM\0")
         for start in range(0, len(content), CHUNK):
             chunk = content[start : start + CHUNK]
-            sock.sendall(struct.pack("!L", len(chunk)) + chunk)
-        sock.sendall(struct.pack("!L", 0))
+            sock.sendall(struct.pack("!L", len(chunk)) + chunk)  # equivalent: !l, len < 2**31
+        sock.sendall(struct.pack("!L", 0))  # equivalent: !l packs 0 to the same 4 bytes
         answer = b""
         while not answer.endswith(b"\0"):
-            part = sock.recv(4096)
+            part = sock.recv(4096)  # equivalent: 4097, only a buffer size (read up to the NUL)
             if not part:
                 break
             answer += part
-    text = answer.rstrip(b"\0").decode("utf-8", "replace").strip()
+    text = answer.rstrip(b"\0").decode("utf-8", "replace").strip()  # equivalent: "UTF-8"
     if not text:
         raise OSError("clamd closed the connection without an answer")
     return text
