@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.test import TestResponse
 
 from auth.simulator import create_app as create_simulator
 from auth.simulator.provider import Issuer
@@ -256,3 +258,43 @@ def make_portal(simulator: Simulator, fake_planapi: FakePlanAPI, **config: Any) 
 @pytest.fixture
 def portal(simulator: Simulator, fake_planapi: FakePlanAPI) -> Flask:
     return make_portal(simulator, fake_planapi)
+
+
+class Flow:
+    """Drive a login: the portal through its test client, the provider over HTTP."""
+
+    def __init__(self, client: FlaskClient, simulator: Simulator) -> None:
+        self.client = client
+        self.simulator = simulator
+
+    def start(self, path: str = "/log-ind") -> str:
+        response = self.client.get(path)
+        assert response.status_code == 302, response.status_code
+        location = str(response.location)
+        assert location.startswith(self.simulator.base_url), location
+        return location
+
+    def at_provider(
+        self, authorize_url: str, identity: str = "p-jonas", level: str = "substantial"
+    ) -> str:
+        response = httpx.post(authorize_url, data={"identity": identity, "level": level})
+        assert response.status_code == 302, response.text
+        return response.headers["location"]
+
+    def callback(self, url: str) -> TestResponse:
+        return self.client.get(url)
+
+    def login(
+        self, identity: str = "p-jonas", level: str = "substantial", path: str = "/log-ind"
+    ) -> TestResponse:
+        return self.callback(self.at_provider(self.start(path), identity, level))
+
+
+@pytest.fixture
+def client(portal: Flask) -> FlaskClient:
+    return portal.test_client()
+
+
+@pytest.fixture
+def flow(client: FlaskClient, simulator: Simulator) -> Flow:
+    return Flow(client, simulator)

@@ -21,10 +21,9 @@ from joserfc.jwk import RSAKey
 
 from auth.oidc import ConfigError, settings_from_config
 from auth.session import SESSION_KEY
-from tests.unit.auth.conftest import Simulator, make_portal, start_simulator
+from tests.unit.auth.conftest import Flow, Simulator, make_portal, start_simulator
 from tests.unit.auth.test_login import (
     STATE_REFUSED,
-    Flow,
     logged_in,
     reason,
     refused,

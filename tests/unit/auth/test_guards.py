@@ -29,14 +29,8 @@ from auth.guards import (
 )
 from auth.session import SESSION_KEY, AuthSession, Option, Subject
 from tests.unit import citizen_builders as b
-from tests.unit.auth.conftest import Simulator, make_portal, person_json
-from tests.unit.auth.test_login import Flow
+from tests.unit.auth.conftest import Flow, Simulator, make_portal, person_json
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
-
-
-@pytest.fixture
-def client(portal: Flask) -> FlaskClient:
-    return portal.test_client()
 
 
 def last_seen(client: FlaskClient, value: float | None = None) -> float:

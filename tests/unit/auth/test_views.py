@@ -16,11 +16,10 @@ from flask.testing import FlaskClient
 
 from auth.session import SESSION_KEY
 from auth.views import MAX_PENDING, PENDING_KEY, safe_next
-from tests.unit.auth.conftest import Simulator, make_portal, representation
+from tests.unit.auth.conftest import Flow, Simulator, make_portal, representation
 from tests.unit.auth.test_login import (
     NOT_VERIFIED,
     STATE_REFUSED,
-    Flow,
     csrf_token,
     logged_in,
     query,
@@ -29,16 +28,6 @@ from tests.unit.auth.test_login import (
     session_data,
 )
 from tests.unit.conftest import FakePlanAPI, PageChecker
-
-
-@pytest.fixture
-def client(portal: Flask) -> FlaskClient:
-    return portal.test_client()
-
-
-@pytest.fixture
-def flow(client: FlaskClient, simulator: Simulator) -> Flow:
-    return Flow(client, simulator)
 
 
 def refusals_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
