@@ -88,6 +88,7 @@ TESTS = {
     "portal/uploads.py": ["tests/unit/test_uploads.py", "tests/unit/test_messages.py"],
     "portal/scoring.py": ["tests/unit/test_scoring.py"],
     "portal/cadence.py": ["tests/unit/test_progress_cadence.py"],
+    "portal/notices/rules.py": ["tests/unit/notices/test_rules.py"],
     "portal/notices/": ["tests/unit/notices"],
 }
 # Not linked into a module's directory: results, caches, and what is written per run.
