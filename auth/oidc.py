@@ -455,7 +455,10 @@ class Provider:
             raise LoginFailed("unavailable", f"userinfo: {exc}") from exc
         if response.status_code != 200:
             raise LoginFailed("token", f"userinfo refused: {response.status_code}")
-        if response.headers.get("content-type", "").startswith("application/jwt"):
+        # The header's name in another case is the same header, and a default other than ""
+        # ("XXXX") is no JWT type either.
+        content_type = response.headers.get("content-type", "")  # equivalent: above
+        if content_type.startswith("application/jwt"):
             info: Any = self._verify_signature(response.text).claims
         else:
             try:
