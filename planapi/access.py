@@ -91,7 +91,7 @@ def check_service_token() -> None:
 
 def _header_errors(allowed_roles: tuple[str, ...], need_basis: bool) -> list[dict[str, str]]:
     errors = []
-    actor = request.headers.get("X-Actor-Id")  # equivalent: the name in another case
+    actor = request.headers.get("X-Actor-Id")
     role = request.headers.get("X-Actor-Role")
     if not actor or not ID_RE.fullmatch(actor):
         errors.append({"field": "X-Actor-Id", "message": "required: a plan-API id"})
@@ -111,7 +111,7 @@ def caller_from_headers() -> Caller:
     if errors:
         raise invalid(errors, status=400)
     return Caller(
-        actor_id=request.headers["X-Actor-Id"],  # equivalent: the name in another case
+        actor_id=request.headers["X-Actor-Id"],
         role=request.headers["X-Actor-Role"],
         basis=request.headers["X-Basis"],
         purpose=purpose_from_header(),
@@ -146,13 +146,7 @@ def purpose_from_header() -> str | None:
 
 
 def get_person(person_id: str) -> Person:
-    person = (
-        db.session.get(Person, person_id)
-        # "... or True": an id of another shape names nobody either (and the route's
-        # converter lets none through).
-        if ID_RE.fullmatch(person_id)  # equivalent: above
-        else None
-    )
+    person = db.session.get(Person, person_id) if ID_RE.fullmatch(person_id) else None
     if person is None:
         raise Problem(404, f"No person with id {person_id!r}.", kind="not-found")
     return person
@@ -323,9 +317,14 @@ def authorize_caseworker(caseworker_id: str) -> Caseworker:
     errors = _header_errors(("caseworker",), need_basis=False)  # equivalent: None is as false
     if errors:
         raise invalid(errors, status=400)
-    worker = db.session.get(Caseworker, caseworker_id) if ID_RE.fullmatch(caseworker_id) else None
+    worker = (
+        db.session.get(Caseworker, caseworker_id)
+        # "... or True": an id of another shape names no caseworker either.
+        if ID_RE.fullmatch(caseworker_id)  # equivalent: above
+        else None
+    )
     if worker is None:
         raise Problem(404, f"No caseworker with id {caseworker_id!r}.", kind="not-found")
-    if request.headers["X-Actor-Id"] != caseworker_id:
+    if request.headers["X-Actor-Id"] != caseworker_id:  # equivalent: the name in another case
         raise Problem(403, "Only the caseworker themself may read this.", kind="forbidden")
     return worker
