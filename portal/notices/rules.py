@@ -130,7 +130,8 @@ def slots(event: FeedEvent, now: datetime) -> list[tuple[str, str, datetime, boo
         start = _moment(event.data.get("start_at"))
         if start is not None:
             when = local_at(start.astimezone(TZ).date() - timedelta(days=1), REMINDER_AT)
-            if now < when < start:
+            # equivalent: `when <= start`: `when` is 17:00 the day before, always hours before start
+            if now < when < start:  # equivalent: above
                 planned.append(("day-before", "appointment_reminder", when, False))
     elif event.type == "questionnaire.due":
         due = _day(event.data.get("due_on"))
@@ -157,7 +158,8 @@ def slots(event: FeedEvent, now: datetime) -> list[tuple[str, str, datetime, boo
 
 def _receives(recipient: Recipient, scope: str | None, child_from_15: bool) -> bool:
     if recipient.basis == "self":
-        age = recipient.age if recipient.age is not None else 18
+        # equivalent: `else 19`: an unknown age counts as adult, and 18 and 19 both are
+        age = recipient.age if recipient.age is not None else 18  # equivalent: above
         return age >= 18 or (child_from_15 and age >= 15)
     if recipient.basis == "custody":
         return True
@@ -199,7 +201,9 @@ def plan(
     for recipient in recipients.recipients:
         if not _receives(recipient, scope, child_from_15):
             continue
-        child = recipient.basis == "self" and (recipient.age or 18) < 18
+        # equivalent: `or 19`: only an age of None or 0 takes it, and neither gives a child
+        # here (0 is not told at all, see _receives)
+        child = recipient.basis == "self" and (recipient.age or 18) < 18  # equivalent: above
         # A parent chooses for the child: the child's settings hold the parent's addresses.
         key = event.person_id if recipient.basis == "custody" else recipient.person_id
         settings = None if child else settings_for(key)

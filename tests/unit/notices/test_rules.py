@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from time import tzset
 from typing import Any
+
+import pytest
 
 from portal.clients.events import Coordinator, FeedEvent, NoticeRecipients, Recipient
 from portal.notices import rules
@@ -216,3 +220,179 @@ def test_a_message_from_the_caseworker_tells_the_citizen_one_from_the_citizen_th
     ]
     # A caseworker the feed does not name as answering her messages: nobody is told.
     assert plan(other, rec, saved) == []
+
+
+@pytest.fixture
+def server_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's own zone must not leak into plans (SQLite keeps a time's digits)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    tzset()
+    yield
+    monkeypatch.undo()
+    tzset()
+
+
+def test_someone_of_exactly_18_or_of_unknown_age_is_told_as_an_adult() -> None:
+    for age in (18, None):
+        rec = recipients(person("p-mette", age=age), coordinator=False)
+        out = plan(event("plan.changed"), rec, {"p-mette": settings("p-mette")})
+        assert sorted((p.recipient_id, p.channel) for p in out) == [
+            ("p-mette", "digital_post"),
+            ("p-mette", "email"),
+            ("p-mette", "sms"),
+        ]
+    seventeen = recipients(person("p-emma", age=17), coordinator=False)
+    assert plan(event("plan.changed", person="p-emma"), seventeen) == []
+
+
+def test_a_custody_holder_is_told_whatever_power_of_attorney_scope_they_have() -> None:
+    anders = person("p-anders", basis="custody", age=None, scope=[])
+    rec = recipients(person("p-emma", age=10), anders, coordinator=False)
+    out = plan(event("plan.changed", person="p-emma"), rec)
+    assert [(p.recipient_id, p.channel) for p in out] == [("p-anders", "digital_post")]
+
+
+def test_advisering_is_one_danish_email_to_the_coordinator_now() -> None:
+    rec = recipients(person("p-karim", age=17))  # a child: the citizen side is not told
+    assert plan(event("consent.expired", person="p-karim"), rec) == [
+        rules.Planned(
+            "cw-lene", "caseworker", "email", "now", "advisering", "lene@nordby.example", "da",
+            NOON,
+        )
+    ]  # fmt: skip
+
+
+def test_a_message_from_the_citizen_is_one_danish_email_to_the_caseworker_now() -> None:
+    mine = event("message.received", **{"from": "citizen", "caseworker_id": "cw-lene"})
+    assert plan(mine, recipients(person("p-mette"))) == [
+        rules.Planned(
+            "cw-lene", "caseworker", "email", "now", "message_for_caseworker",
+            "lene@nordby.example", "da", NOON,
+        )
+    ]  # fmt: skip
+
+
+def test_without_settings_digital_post_is_in_danish() -> None:
+    rec = recipients(person("p-mette"), coordinator=False)
+    out = plan(event("appointment.cancelled"), rec)
+    assert [(p.channel, p.language) for p in out] == [("digital_post", "da")]
+
+
+def test_an_unconfirmed_email_or_mobile_is_not_used() -> None:
+    rec = recipients(person("p-mette"), coordinator=False)
+    unconfirmed = settings("p-mette")
+    unconfirmed.email_confirmed_at = None
+    unconfirmed.mobile_confirmed_at = None
+    out = plan(event("plan.changed"), rec, {"p-mette": unconfirmed})
+    assert [p.channel for p in out] == ["digital_post"]
+
+
+def test_consent_warnings_also_go_by_digital_post_on_time_and_when_told_late() -> None:
+    rec = recipients(person("p-mette"), coordinator=False)
+    expiring = event("consent.expiring", expires_at="2026-05-20T12:00:00+02:00")
+    assert [(p.channel, p.slot, local(p.send_after)) for p in plan(expiring, rec)] == [
+        ("digital_post", "30d", "2026-04-20T10:00+02:00"),
+        ("digital_post", "7d", "2026-05-13T10:00+02:00"),
+    ]
+    late = event("consent.expiring", expires_at="2026-03-30T12:00:00+02:00")
+    assert [(p.channel, p.slot, p.send_after) for p in plan(late, rec)] == [
+        ("digital_post", "30d", NOON),
+        ("digital_post", "7d", datetime(2026, 3, 23, 9, 0, tzinfo=UTC)),
+    ]
+
+
+def test_reminders_and_questionnaires_are_not_official_the_news_itself_is() -> None:
+    created = event("appointment.created", start_at="2026-03-30T10:00:00+02:00")
+    assert rules.slots(created, NOON) == [
+        ("now", "appointment_new", NOON, True),
+        ("day-before", "appointment_reminder", datetime(2026, 3, 29, 15, 0, tzinfo=UTC), False),
+    ]
+    due = event("questionnaire.due", due_on="2026-03-27")
+    assert rules.slots(due, NOON) == [
+        ("due", "questionnaire_due", datetime(2026, 3, 27, 9, 0, tzinfo=UTC), False),
+        ("due+3", "questionnaire_reminder", datetime(2026, 3, 30, 8, 0, tzinfo=UTC), False),
+    ]
+
+
+def test_a_reminder_whose_time_is_now_is_not_planned() -> None:
+    created = event("appointment.created", start_at="2026-03-30T10:00:00+02:00")
+    reminder_at = datetime(2026, 3, 29, 15, 0, tzinfo=UTC)
+    assert [s[0] for s in rules.slots(created, reminder_at - timedelta(microseconds=1))] == [
+        "now",
+        "day-before",
+    ]
+    assert rules.slots(created, reminder_at) == [("now", "appointment_new", reminder_at, True)]
+    due = event("questionnaire.due", due_on="2026-03-27")
+    second = datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+    assert rules.slots(due, second) == [("due", "questionnaire_due", second, False)]
+
+
+def test_a_due_date_given_with_a_time_of_day_counts_as_that_day() -> None:
+    due = event("questionnaire.due", due_on="2026-03-27T23:30:00+01:00")
+    assert [(s[0], local(s[2])) for s in rules.slots(due, NOON)] == [
+        ("due", "2026-03-27T10:00+01:00"),
+        ("due+3", "2026-03-30T10:00+02:00"),
+    ]
+
+
+def test_no_consent_warnings_without_a_future_expiry() -> None:
+    assert rules.slots(event("consent.expiring"), NOON) == []
+    assert rules.slots(event("consent.expiring", expires_at="not a time"), NOON) == []
+    for expires in (NOON, NOON - timedelta(days=1)):
+        gone = event("consent.expiring", expires_at=expires.isoformat())
+        assert rules.slots(gone, NOON) == []
+    just = event("consent.expiring", expires_at=(NOON + timedelta(seconds=1)).isoformat())
+    assert rules.slots(just, NOON) == [("7d", "consent_expiring", NOON, True)]
+
+
+def test_told_exactly_at_the_30_day_warning_it_goes_now_once() -> None:
+    expiring = event("consent.expiring", expires_at="2026-05-20T12:00:00+02:00")
+    at_warning = datetime(2026, 4, 20, 8, 0, tzinfo=UTC)  # 10:00 in Copenhagen
+    assert rules.slots(expiring, at_warning) == [
+        ("30d", "consent_expiring", at_warning, True),
+        ("7d", "consent_expiring", datetime(2026, 5, 13, 8, 0, tzinfo=UTC), True),
+    ]
+
+
+def test_days_are_copenhagen_days_and_times_utc_whatever_the_servers_zone(
+    server_in_new_york: None,
+) -> None:
+    assert rules.local_at(date(2026, 3, 29), time(17, 0)).isoformat() == (
+        "2026-03-29T15:00:00+00:00"
+    )
+    assert rules.after_quiet_hours(NOON).isoformat() == "2026-03-20T11:00:00+00:00"
+    evening = datetime(2026, 3, 20, 22, 30, tzinfo=rules.TZ)
+    assert rules.after_quiet_hours(evening, None).isoformat() == "2026-03-20T21:30:00+00:00"
+    # Just after midnight in Copenhagen is still the day before in New York (and in UTC).
+    created = event("appointment.created", start_at="2026-03-30T00:30:00+02:00")
+    (reminder,) = [s[2] for s in rules.slots(created, NOON) if s[0] == "day-before"]
+    assert local(reminder) == "2026-03-29T17:00+02:00"
+    expiring = event("consent.expiring", expires_at="2026-05-20T00:30:00+02:00")
+    assert [(s[0], local(s[2])) for s in rules.slots(expiring, NOON)] == [
+        ("30d", "2026-04-20T10:00+02:00"),
+        ("7d", "2026-05-13T10:00+02:00"),
+    ]
+
+
+def test_quiet_hours_start_exactly_at_21_and_end_exactly_at_8() -> None:
+    nine = datetime(2026, 3, 20, 20, 0, tzinfo=UTC)  # 21:00 in Copenhagen
+    assert local(rules.after_quiet_hours(nine)) == "2026-03-21T08:00+01:00"
+    before_nine = nine - timedelta(microseconds=1)
+    assert rules.after_quiet_hours(before_nine) == before_nine
+    eight = datetime(2026, 3, 21, 7, 0, tzinfo=UTC)  # 08:00 in Copenhagen
+    assert rules.after_quiet_hours(eight) == eight
+
+
+def test_quiet_hours_ending_in_the_hour_repeated_when_clocks_go_back() -> None:
+    # 25 October 2026: 02:00-03:00 comes twice. At the second 02:30 the quiet hours are
+    # over; the moment is kept, not moved back to the first 02:30.
+    quiet = (time(21, 0), time(2, 30))
+    second_half_past_two = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert local(second_half_past_two) == "2026-10-25T02:30+01:00"
+    assert rules.after_quiet_hours(second_half_past_two, quiet) == second_half_past_two
+
+
+def test_the_quiet_hours_setting_is_split_at_its_first_dash() -> None:
+    # A dash after the end time belongs to the end time (an offset), not to the start.
+    minus_one = timezone(timedelta(hours=-1))
+    assert rules.parse_quiet("21:00-08:00-01:00") == (time(21, 0), time(8, 0, tzinfo=minus_one))
