@@ -20,7 +20,7 @@ KEY_RE = re.compile(r"^[!-~]{1,200}$")
 
 
 def key_from_headers() -> str:
-    key = request.headers.get("Idempotency-Key")
+    key = request.headers.get("Idempotency-Key")  # equivalent: the name in another case
     if key is None or not KEY_RE.fullmatch(key):
         raise invalid(
             [{"field": "Idempotency-Key", "message": "required: 1-200 printable characters"}],
@@ -35,17 +35,18 @@ def _fingerprint() -> str:
     except ValueError:
         # Not JSON: the bytes themselves (decoding with replacement would make different
         # bodies one). JSON bodies keep the material they always had: stored keys still match.
-        body = {"bytes": request.get_data(cache=True).hex()}
+        # cache=False or None here reads the same bytes: the line above already cached them.
+        body = {"bytes": request.get_data(cache=True).hex()}  # equivalent: above
     material = json.dumps(
         [
             request.method,
             request.path,
-            request.headers.get("X-Actor-Id"),
-            request.headers.get("X-Basis"),
+            request.headers.get("X-Actor-Id"),  # equivalent: the name in another case
+            request.headers.get("X-Basis"),  # equivalent: the name in another case
             body,
         ],
         sort_keys=True,
-        ensure_ascii=True,
+        ensure_ascii=True,  # equivalent: left out, True is json.dumps's default
     )
     return hashlib.sha256(material.encode()).hexdigest()
 
@@ -59,7 +60,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
         )
     response = jsonify(record.body)
     response.status_code = record.status
-    response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Idempotent-Replayed"] = "true"  # equivalent: the name in another case
     return response
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -33,6 +33,7 @@ from tests.unit.planapi.conftest import (
 WHO5 = "/v1/persons/p-mette/questionnaires/who-5/responses"
 METTE_CONSENT = "/v1/persons/p-mette/consents/c-mette"
 MOVE = "/v1/persons/p-mette/appointments/ap-mette-1/change-requests"
+TODAY_NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
 def count(app: Flask, model: type) -> int:
@@ -136,6 +137,108 @@ def test_run_once_takes_any_body(api_app: Flask, body: bytes, same: bytes, other
     with pytest.raises(Problem) as refused:
         send(other)
     assert refused.value.status == 422 and calls == [1]
+
+
+# What a key was stored with must match again after an upgrade: a citizen's retry that
+# crosses a deploy is the same request. The material, as stored since keys were scoped:
+# json.dumps([method, path, X-Actor-Id, X-Basis, body], sort_keys=True, ensure_ascii=True),
+# where a body that is not JSON is {"bytes": its hex}.
+@pytest.mark.parametrize(
+    ("path", "body", "fingerprint"),
+    [
+        (
+            "/v1/persons/p-mette/messages",
+            json.dumps({"text": "Hej, må jeg flytte mødet?", "n": 1}).encode(),
+            "555020983c42af37289b84470b2473aac926baf084d215c810cada8486cbd0a7",
+        ),
+        (
+            "/v1/persons/p-mette/documents",
+            b"\xff\xfe not text",
+            "13177ef096396cea4d2c684c793213c04f33172391ba18b92e4d4a0ef0cbd59b",
+        ),
+    ],
+    ids=["json", "not-json"],
+)
+def test_a_keys_fingerprint_is_the_one_stored_before(
+    api_app: Flask, path: str, body: bytes, fingerprint: str
+) -> None:
+    from planapi.idempotency import _fingerprint
+
+    headers = {"X-Actor-Id": "p-mette", "X-Basis": "self", "Content-Type": "application/json"}
+    with api_app.test_request_context(path, method="POST", data=body, headers=headers):
+        assert _fingerprint() == fingerprint
+
+
+def _race(api_app: Flask, winner_fingerprint: str | None) -> Any:
+    """run_once where another request stores the same key between our read and our commit
+    (as two requests at once do): `work` commits the other request's record, as if it came
+    first, and leaves our own record to collide with it."""
+    from planapi import clock
+    from planapi.idempotency import _fingerprint
+    from planapi.models import IdempotencyRecord
+
+    headers = {"X-Actor-Id": "p-mette", "X-Basis": "self"}
+    path = "/v1/persons/p-mette/appointments/ap-mette-1/change-requests"
+    with api_app.test_request_context(path, method="POST", json={"x": 1}, headers=headers):
+
+        def work() -> tuple[dict[str, Any], int]:
+            other = IdempotencyRecord(
+                key="raced",
+                fingerprint=winner_fingerprint or _fingerprint(),
+                status=201,
+                body={"id": "the-first"},
+                created_at=clock.now(),
+            )
+            db.session.add(other)
+            db.session.commit()
+            db.session.expunge(other)  # known only to the database, as the other request's
+            return {"id": "the-second"}, 201
+
+        try:
+            return run_once("raced", work)
+        finally:
+            db.session.rollback()
+
+
+def test_a_key_that_loses_a_race_answers_as_the_winner_did(api_app: Flask) -> None:
+    from planapi.models import IdempotencyRecord
+
+    response = _race(api_app, None)
+    assert (response.status_code, response.get_json()) == (201, {"id": "the-first"})
+    assert response.headers["Idempotent-Replayed"] == "true"
+    assert count(api_app, IdempotencyRecord) == 1
+
+
+def test_a_key_that_loses_a_race_to_another_request_is_refused_as_reused(
+    api_app: Flask,
+) -> None:
+    with pytest.raises(Problem) as refused:
+        _race(api_app, "another request's fingerprint")
+    assert refused.value.status == 422
+    assert refused.value.detail == "This Idempotency-Key was already used for a different request."
+
+
+def test_a_conflict_that_is_not_the_key_is_raised(api_app: Flask) -> None:
+    """Another constraint broken by the work itself (no record holds the key): no answer to
+    replay, so the error goes on to the view's handler."""
+    from sqlalchemy.exc import IntegrityError
+
+    from planapi.models import IdempotencyRecord
+
+    def work() -> tuple[dict[str, Any], int]:
+        for _ in range(2):  # the same key twice in one flush
+            db.session.add(
+                IdempotencyRecord(
+                    key="twice", fingerprint="f", status=201, body={}, created_at=TODAY_NOON
+                )
+            )
+        return {}, 201
+
+    with api_app.test_request_context("/v1/persons/p-mette/documents", method="POST"):
+        with pytest.raises(IntegrityError):
+            run_once("not-this-key", work)
+        db.session.rollback()
+    assert count(api_app, IdempotencyRecord) == 0
 
 
 # A key is scoped by method, path (and so person), actor and basis: the same key and body
