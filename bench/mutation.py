@@ -19,7 +19,7 @@ original (an equivalent mutant), explained at its line: `# equivalent: <the muta
 why>` as a trailing comment (the report counts it as explained), or, when every mutant of
 the line would be equivalent, `# pragma: no mutate` with the reason (no mutants made).
 
-    .venv/bin/python bench/mutation.py --run                      # everything (hours on 2 cores)
+    .venv/bin/python bench/mutation.py --run                      # everything (about an hour on 2 cores)
     .venv/bin/python bench/mutation.py --run portal/scoring.py    # one module
     .venv/bin/python bench/mutation.py                            # the last results
 """

@@ -160,9 +160,8 @@ def active_relations(
     kind: str, *, holder_id: str | None = None, subject_id: str | None = None
 ) -> list[Relation]:
     """Valid relations of a kind; asked once per request (a composite read checks each part)."""
-    cache: dict[tuple[str, str | None, str | None], list[Relation]] = g.setdefault(
-        "relations_cache", {}
-    )
+    name = "relations_cache"  # equivalent: any other name or None (nothing else reads it)
+    cache: dict[tuple[str, str | None, str | None], list[Relation]] = g.setdefault(name, {})
     key = (kind, holder_id, subject_id)
     if key not in cache:
         cache[key] = _active_relations(kind, holder_id, subject_id)
