@@ -76,7 +76,9 @@ class Caller:
 
 def check_service_token() -> None:
     expected = current_app.config["PLANAPI_SERVICE_TOKEN"]
-    header = request.headers.get("Authorization", "")
+    # The header's name in another case is the same header, and a default other than ""
+    # ("XXXX") is no bearer token either.
+    header = request.headers.get("Authorization", "")  # equivalent: above
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         token.strip().encode(), str(expected).encode()
@@ -91,16 +93,16 @@ def check_service_token() -> None:
 
 def _header_errors(allowed_roles: tuple[str, ...], need_basis: bool) -> list[dict[str, str]]:
     errors = []
-    actor = request.headers.get("X-Actor-Id")
-    role = request.headers.get("X-Actor-Role")
+    actor = request.headers.get("X-Actor-Id")  # equivalent: the name in another case
+    role = request.headers.get("X-Actor-Role")  # equivalent: the name in another case
     if not actor or not ID_RE.fullmatch(actor):
         errors.append({"field": "X-Actor-Id", "message": "required: a plan-API id"})
     if role not in allowed_roles:
         errors.append({"field": "X-Actor-Role", "message": f"must be one of {list(allowed_roles)}"})
     if need_basis:
-        if request.headers.get("X-Basis") not in BASES:
+        if request.headers.get("X-Basis") not in BASES:  # equivalent: the name in another case
             errors.append({"field": "X-Basis", "message": f"must be one of {list(BASES)}"})
-        purpose = request.headers.get("X-Purpose")
+        purpose = request.headers.get("X-Purpose")  # equivalent: the name in another case
         if purpose is not None and not PURPOSE_RE.fullmatch(purpose):
             errors.append({"field": "X-Purpose", "message": "1-300 printable characters"})
     return errors
@@ -111,9 +113,9 @@ def caller_from_headers() -> Caller:
     if errors:
         raise invalid(errors, status=400)
     return Caller(
-        actor_id=request.headers["X-Actor-Id"],
-        role=request.headers["X-Actor-Role"],
-        basis=request.headers["X-Basis"],
+        actor_id=request.headers["X-Actor-Id"],  # equivalent: the name in another case
+        role=request.headers["X-Actor-Role"],  # equivalent: the name in another case
+        basis=request.headers["X-Basis"],  # equivalent: the name in another case
         purpose=purpose_from_header(),
     )
 
@@ -124,13 +126,13 @@ def purpose_from_header() -> str | None:
     A header that fits the contract's pattern but does not decode to UTF-8 text without
     control characters is refused with 422: JSON Schema cannot say "valid UTF-8".
     """
-    raw = request.headers.get("X-Purpose")
+    raw = request.headers.get("X-Purpose")  # equivalent: the name in another case
     if not raw:
         return None
     try:
         purpose = unquote(raw, errors="strict").strip()
     except UnicodeDecodeError:
-        purpose = ""
+        purpose = ""  # equivalent: None, refused below as "" is
     if not purpose or any(ord(ch) < 32 or ord(ch) == 127 for ch in purpose):
         raise invalid(
             [
@@ -139,14 +141,19 @@ def purpose_from_header() -> str | None:
                     "message": "percent-encoded UTF-8 text, no control characters",
                 }
             ],
-            status=422,
+            status=422,  # equivalent: left out, 422 is invalid()'s default
         )
     # Already at most 300 characters: the header matched PURPOSE_RE and decoding only shortens.
     return purpose[:300]  # pragma: no mutate - a cut at 301 is the same (see above)
 
 
 def get_person(person_id: str) -> Person:
-    person = db.session.get(Person, person_id) if ID_RE.fullmatch(person_id) else None
+    person = (
+        db.session.get(Person, person_id)
+        # "... or True": an id of another shape names nobody either.
+        if ID_RE.fullmatch(person_id)  # equivalent: above
+        else None
+    )
     if person is None:
         raise Problem(404, f"No person with id {person_id!r}.", kind="not-found")
     return person
