@@ -87,7 +87,7 @@ def check_service_token() -> None:
             401,
             "A valid service token is required (Authorization: Bearer ...).",
             kind="unauthorized",
-            headers={"WWW-Authenticate": 'Bearer realm="planapi"'},
+            headers={"WWW-Authenticate": 'Bearer realm="planapi"'},  # equivalent: name's case
         )
 
 
