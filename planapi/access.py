@@ -163,12 +163,15 @@ def in_caseload(caseworker_id: str, person_id: str) -> bool:
     return db.session.get(CaseloadEntry, (caseworker_id, person_id)) is not None
 
 
+_RelationsCache = dict[tuple[str, str | None, str | None], list[Relation]]
+
+
 def active_relations(
     kind: str, *, holder_id: str | None = None, subject_id: str | None = None
 ) -> list[Relation]:
     """Valid relations of a kind; asked once per request (a composite read checks each part)."""
-    name = "relations_cache"  # equivalent: any other name or None (nothing else reads it)
-    cache: dict[tuple[str, str | None, str | None], list[Relation]] = g.setdefault(name, {})
+    # Another name for the request's cache (or None) is the same cache: nothing else reads it.
+    cache: _RelationsCache = g.setdefault("relations_cache", {})  # equivalent: above
     key = (kind, holder_id, subject_id)
     if key not in cache:
         cache[key] = _active_relations(kind, holder_id, subject_id)
