@@ -19,7 +19,7 @@ original (an equivalent mutant), explained at its line: `# equivalent: <the muta
 why>` as a trailing comment (the report counts it as explained), or, when every mutant of
 the line would be equivalent, `# pragma: no mutate` with the reason (no mutants made).
 
-    .venv/bin/python bench/mutation.py --run                      # everything (about an hour on 2 cores)
+    .venv/bin/python bench/mutation.py --run                      # everything (an hour on 2 cores)
     .venv/bin/python bench/mutation.py --run portal/scoring.py    # one module
     .venv/bin/python bench/mutation.py                            # the last results
 """
@@ -101,6 +101,7 @@ NOT_LINKED = {"mutants", "var", ".git", ".venv", "pyproject.toml", ".mypy_cache"
 
 # mutmut's exit codes per mutant, grouped as the score counts them.
 KILLED = {1, 3, 24, -24, 36, 37, 152, 255}  # a test failed, timed out, or mypy refused it
+TIMED_OUT = {24, -24, 36, 152}  # killed as mutmut counts it; on a loaded machine, check again
 SURVIVED = {0}
 NO_TESTS = {5, 33}  # no test covers the mutated function: counts as not killed
 SKIPPED = {34, 2, None}  # not checked (yet)
@@ -246,6 +247,7 @@ class Module:
     path: str
     counts: Counter[str] = field(default_factory=Counter)
     survivors: list[str] = field(default_factory=list)
+    timed_out: int = 0
 
     @property
     def checked(self) -> int:
@@ -265,6 +267,7 @@ def results(module: str) -> Module:
     for name, code in sorted(codes.items()):
         if code in KILLED:
             result.counts["killed"] += 1
+            result.timed_out += code in TIMED_OUT
         elif code in SURVIVED:
             result.counts["survived"] += 1
             result.survivors.append(name)
@@ -316,6 +319,7 @@ def report(chosen: list[str], show_diffs: bool) -> None:
     for result in [*(results(m) for m in chosen), total]:
         if result is not total:
             total.counts.update(result.counts)
+            total.timed_out += result.timed_out
             unexplained = sum(not explained(c) for c in changes[result.path].values())
             unexplained_total += unexplained
         else:
@@ -325,7 +329,9 @@ def report(chosen: list[str], show_diffs: bool) -> None:
         print(
             f"{result.path:28} {sum(result.counts.values()):>7} {result.counts['killed']:>6} "
             f"{result.counts['survived']:>8} {result.counts['no tests']:>7} {score:>7} "
-            f"{unexplained:>11}" + (f"  ({waiting} not checked yet)" if waiting else "")
+            f"{unexplained:>11}"
+            + (f"  ({waiting} not checked yet)" if waiting else "")
+            + (f"  ({result.timed_out} killed by a timeout)" if result.timed_out else "")
         )
     for module in chosen:
         if changes[module]:

@@ -9,7 +9,9 @@ bash scripts/apt_need.sh /usr/bin/chromium chromium '/usr/lib/postgresql/*/bin/i
 bash scripts/setup.sh dev
 export PATH="$PWD/.venv/bin:$PATH"
 
-echo "== ruff"; ruff check . && ruff format --check .
+# Two commands, not "a && b": set -e does not stop at a failure on the left of &&, so a lint
+# error was printed and the run went on (and passed).
+echo "== ruff"; ruff check .; ruff format --check .
 echo "== mypy"; mypy
 # Unit tests and the plan API's on PostgreSQL in two processes (pytest-xdist): they are
 # independent and CPU-bound, and the machine has two cores. Each worker its own database.
