@@ -76,17 +76,8 @@ def test_mutation_script_explains_itself_and_its_configuration_parses() -> None:
     assert re.search(r"mutation configuration OK: \d+ modules", checked.stdout)
 
 
-def _mutation() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_mutation", ROOT / "bench" / "mutation.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_survivor_is_explained_only_by_a_comment_on_the_line_it_changes() -> None:
-    explained = _mutation().explained
+    explained = _bench_script("mutation").explained
     # As bench/mutation.py prints mutmut's diff: the original line, then the mutant.
     marked = (
         '      -    base = str(get("URL") or "")  # equivalent: or "XXXX" (no host)\n'
@@ -104,15 +95,18 @@ def test_a_survivor_is_explained_only_by_a_comment_on_the_line_it_changes() -> N
     assert not explained('      -    x = ""\n      +    x = "# equivalent"')
 
 
-def _throughput() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_throughput", ROOT / "bench" / "throughput.py"
-    )
+def _bench_script(name: str) -> ModuleType:
+    """bench/<name>.py loaded as a module (bench/ is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
+
+
+def _throughput() -> ModuleType:
+    return _bench_script("throughput")
 
 
 def _fake_process(
