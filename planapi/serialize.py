@@ -24,10 +24,10 @@ from planapi.models import (
     Message,
     Notification,
     Person,
-    Plan,
     QuestionnaireResponse,
     Relation,
 )
+from planapi.plan_rows import CoordinatorRead, PersonRef, PlanRead
 from planapi.sharing import Sharing
 from planapi.sharing import as_json as sharing_json
 
@@ -35,7 +35,7 @@ iso = clock.iso
 day = clock.iso_date
 
 
-def person_ref(person: Person) -> dict[str, Any]:
+def person_ref(person: Person | PersonRef) -> dict[str, Any]:
     return {"id": person.id, "name": person.name}
 
 
@@ -65,7 +65,7 @@ def relation(r: Relation, *, active: bool, scope: list[str]) -> dict[str, Any]:
     }
 
 
-def caseworker_ref(c: Caseworker) -> dict[str, Any]:
+def caseworker_ref(c: Caseworker | CoordinatorRead) -> dict[str, Any]:
     return {"id": c.id, "name": c.name, "title": c.title, "phone": c.phone, "email": c.email}
 
 
@@ -107,7 +107,7 @@ def agreement(a: Agreement) -> dict[str, Any]:
     }
 
 
-def plan(p: Plan, share: Sharing | None = None) -> dict[str, Any]:
+def plan(p: PlanRead, share: Sharing | None = None) -> dict[str, Any]:
     """The plan; with `share`, each department's part says whether it is still shared."""
     share = share or Sharing("none", (), (), None)
     used = {i.department for i in p.interventions} | {s.department for s in p.sector_plans}

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from planapi import clock, serialize, sharing
 from planapi.access import Caller, active_relations, authorize, caller_from_headers, log_access
 from planapi.extensions import db
-from planapi.models import Appointment, Person, Plan, PlanMember
+from planapi.models import Appointment, Person
+from planapi.plan_rows import MEMBERS, PLANS, PlanRead, plans_where
 
 bp = Blueprint("involvements", __name__, url_prefix="/v1")
 
@@ -34,19 +35,13 @@ def list_involvements(person_id: str) -> ResponseReturnValue:
     return jsonify({"items": items})
 
 
-def member_plans(person: Person) -> list[Plan]:
-    """The plans of others that name this person as a family member, one query once per
-    request (the overview's questionnaires and involvements both ask)."""
-    cache: dict[str, list[Plan]] = g.setdefault("member_plans", {})
+def member_plans(person: Person) -> list[PlanRead]:
+    """The plans of others that name this person as a family member, read once per request
+    (the overview's questionnaires and involvements both ask)."""
+    cache: dict[str, list[PlanRead]] = g.setdefault("member_plans", {})
     if person.id not in cache:
-        cache[person.id] = list(
-            db.session.scalars(
-                select(Plan)
-                .join(PlanMember, PlanMember.plan_id == Plan.id)
-                .where(PlanMember.person_id == person.id, Plan.person_id != person.id)
-                .order_by(Plan.id)
-            )
-        )
+        named_in = select(MEMBERS.c.plan_id).where(MEMBERS.c.person_id == person.id)
+        cache[person.id] = plans_where(PLANS.c.id.in_(named_in) & (PLANS.c.person_id != person.id))
     return cache[person.id]
 
 

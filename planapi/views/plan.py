@@ -20,10 +20,10 @@ from planapi.models import (
     ChangeRequest,
     Contact,
     Person,
-    Plan,
     new_id,
 )
 from planapi.notify import notify_caseworkers
+from planapi.plan_rows import PLANS, PlanRead, plans_where
 from planapi.problems import Problem, invalid
 
 bp = Blueprint("plan", __name__, url_prefix="/v1/persons/<id:person_id>")
@@ -42,12 +42,12 @@ def get_plan(person_id: str) -> ResponseReturnValue:
     return jsonify(plan)
 
 
-def plan_row(person: Person) -> Plan | None:
-    """The person's plan with everything on it, loaded once per request (a composite read
+def plan_row(person: Person) -> PlanRead | None:
+    """The person's plan with everything on it, read once per request (a composite read
     and the questionnaires' cadence both need it)."""
-    cache: dict[str, Plan | None] = g.setdefault("plan_rows", {})
+    cache: dict[str, PlanRead | None] = g.setdefault("plan_rows", {})
     if person.id not in cache:
-        cache[person.id] = db.session.scalar(select(Plan).where(Plan.person_id == person.id))
+        cache[person.id] = next(iter(plans_where(PLANS.c.person_id == person.id)), None)
     return cache[person.id]
 
 
@@ -89,7 +89,7 @@ def contacts_of(person: Person) -> dict[str, Any]:
     return {"items": [serialize.contact(c) for c in rows], "primary_contact_id": primary}
 
 
-def plan_for(caller: Caller, plan: Plan) -> dict[str, Any]:
+def plan_for(caller: Caller, plan: PlanRead) -> dict[str, Any]:
     """The plan as this caller may read it now.
 
     The person (and whoever acts for him) reads all of it, each department's part saying

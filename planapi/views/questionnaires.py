@@ -16,6 +16,7 @@ from planapi.idempotency import key_from_headers, run_once
 from planapi.inputs import ResponseIn, parse
 from planapi.instruments import INSTRUMENTS, check_answers, for_audience, for_person, score
 from planapi.models import Person, Plan, QuestionnaireResponse, new_id
+from planapi.plan_rows import PlanRead
 from planapi.problems import Problem, invalid
 from planapi.views.involvements import member_plans
 
@@ -30,18 +31,18 @@ def _instrument_id(instrument_id: str) -> str:
     return instrument_id
 
 
-def _plan(person: Person) -> Plan | None:
+def _plan(person: Person) -> PlanRead | None:
     from planapi.views.plan import plan_row
 
     return plan_row(person)
 
 
-def member_plan(person: Person) -> Plan | None:
+def member_plan(person: Person) -> PlanRead | None:
     """The first plan of someone else that names this person as a family member."""
     return next(iter(member_plans(person)), None)
 
 
-def _plan_for(person: Person, instrument_id: str) -> Plan | None:
+def _plan_for(person: Person, instrument_id: str) -> PlanRead | None:
     """The plan an instrument follows for this person: their own, or (for the questions to
     family members) the plan they are named in."""
     if INSTRUMENTS[instrument_id].get("audience") == "family_member":
@@ -68,7 +69,7 @@ def last_answered(person_id: str) -> dict[str, datetime]:
 
 
 def due_entry(
-    plan: Plan,
+    plan: Plan | PlanRead,
     instrument_id: str,
     last_at: datetime | None,
     today: date,
