@@ -10,12 +10,11 @@ ORM models.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, Table, bindparam, select
 
 from planapi.extensions import db
 from planapi.models import (
@@ -46,7 +45,7 @@ class MemberRead:
 
 
 @dataclass(frozen=True)
-class CoordinatorRead:
+class CaseworkerRead:
     id: str
     workforce_id: str
     name: str
@@ -65,7 +64,7 @@ class PlanRead:
     person_id: str
     person: PersonRef
     overall_goal: str
-    coordinator: CoordinatorRead
+    coordinator: CaseworkerRead
     next_follow_up: date | None
     cadence_weeks: int
     questionnaires_start_on: date
@@ -94,11 +93,9 @@ PARTS: dict[str, Table] = {
 MEMBERS: Table = PlanMember.__table__
 
 
-def plans_where(condition: ColumnElement[bool]) -> list[PlanRead]:
-    """The plans that meet `condition` (on the plans table), ordered by id, each whole."""
-    conn = db.session.connection()
+def _heads(condition: ColumnElement[bool]) -> Select[Any]:
     owner = PERSONS.alias("owner")
-    heads = conn.execute(
+    return (
         select(
             PLANS,
             owner.c.name.label("owner_name"),
@@ -108,33 +105,56 @@ def plans_where(condition: ColumnElement[bool]) -> list[PlanRead]:
         .join(CASEWORKERS, CASEWORKERS.c.id == PLANS.c.coordinator_id)
         .where(condition)
         .order_by(PLANS.c.id)
-    ).all()
+    )
+
+
+# Built once: building a statement costs about as much as running it (0.3 of 0.55 ms here).
+PERSON: BindParameter[str] = bindparam("person_id")
+IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+OWN_PLAN = _heads(PLANS.c.person_id == PERSON)
+NAMED_IN = _heads(
+    PLANS.c.id.in_(select(MEMBERS.c.plan_id).where(MEMBERS.c.person_id == PERSON))
+    & (PLANS.c.person_id != PERSON)
+)
+PART_ROWS = {
+    name: select(table).where(table.c.plan_id.in_(IDS)).order_by(table.c.plan_id, table.c.position)
+    for name, table in PARTS.items()
+}
+MEMBER_ROWS = (
+    select(MEMBERS, PERSONS.c.name.label("person_name"))
+    .join(PERSONS, PERSONS.c.id == MEMBERS.c.person_id)
+    .where(MEMBERS.c.plan_id.in_(IDS))
+    .order_by(MEMBERS.c.plan_id, MEMBERS.c.position)
+)
+
+
+def own_plan(person_id: str) -> PlanRead | None:
+    """The person's own plan, whole; None without one."""
+    return next(iter(_whole(OWN_PLAN, person_id)), None)
+
+
+def plans_naming(person_id: str) -> list[PlanRead]:
+    """The plans of others that name the person as a member, ordered by id, each whole."""
+    return _whole(NAMED_IN, person_id)
+
+
+def _whole(heads_of: Select[Any], person_id: str) -> list[PlanRead]:
+    conn = db.session.connection()
+    heads = conn.execute(heads_of, {"person_id": person_id}).all()
     if not heads:
         return []
-    ids = [h.id for h in heads]
-    parts = {name: _grouped(table, ids) for name, table in PARTS.items()}
+    ids = {"ids": [h.id for h in heads]}
+    parts: dict[str, dict[str, list[Row[Any]]]] = {}
+    for name, statement in PART_ROWS.items():
+        parts[name] = defaultdict(list)
+        for row in conn.execute(statement, ids):
+            parts[name][row.plan_id].append(row)
     members: dict[str, list[MemberRead]] = defaultdict(list)
-    for m in conn.execute(
-        select(MEMBERS, PERSONS.c.name.label("person_name"))
-        .join(PERSONS, PERSONS.c.id == MEMBERS.c.person_id)
-        .where(MEMBERS.c.plan_id.in_(ids))
-        .order_by(MEMBERS.c.plan_id, MEMBERS.c.position)
-    ):
+    for m in conn.execute(MEMBER_ROWS, ids):
         members[m.plan_id].append(
             MemberRead(m.person_id, PersonRef(m.person_id, m.person_name), m.role, m.legal_basis)
         )
     return [_plan(h, members[h.id], {n: rows[h.id] for n, rows in parts.items()}) for h in heads]
-
-
-def _grouped(table: Table, plan_ids: Sequence[str]) -> dict[str, list[Row[Any]]]:
-    rows: dict[str, list[Row[Any]]] = defaultdict(list)
-    for row in db.session.connection().execute(
-        select(table)
-        .where(table.c.plan_id.in_(plan_ids))
-        .order_by(table.c.plan_id, table.c.position)
-    ):
-        rows[row.plan_id].append(row)
-    return rows
 
 
 def _plan(head: Row[Any], members: list[MemberRead], parts: dict[str, list[Any]]) -> PlanRead:
@@ -144,7 +164,7 @@ def _plan(head: Row[Any], members: list[MemberRead], parts: dict[str, list[Any]]
         person_id=head.person_id,
         person=PersonRef(head.person_id, head.owner_name),
         overall_goal=head.overall_goal,
-        coordinator=CoordinatorRead(**coordinator),
+        coordinator=CaseworkerRead(**coordinator),
         next_follow_up=head.next_follow_up,
         cadence_weeks=head.cadence_weeks,
         questionnaires_start_on=head.questionnaires_start_on,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from planapi import clock
 from planapi.inputs import DEPARTMENTS
 from planapi.instruments import INSTRUMENTS
@@ -27,7 +29,8 @@ from planapi.models import (
     QuestionnaireResponse,
     Relation,
 )
-from planapi.plan_rows import CoordinatorRead, PersonRef, PlanRead
+from planapi.plan_rows import CaseworkerRead, PersonRef, PlanRead
+from planapi.rows import ConsentTextRead, Joined
 from planapi.sharing import Sharing
 from planapi.sharing import as_json as sharing_json
 
@@ -65,7 +68,7 @@ def relation(r: Relation, *, active: bool, scope: list[str]) -> dict[str, Any]:
     }
 
 
-def caseworker_ref(c: Caseworker | CoordinatorRead) -> dict[str, Any]:
+def caseworker_ref(c: Caseworker | CaseworkerRead) -> dict[str, Any]:
     return {"id": c.id, "name": c.name, "title": c.title, "phone": c.phone, "email": c.email}
 
 
@@ -181,7 +184,7 @@ def plan(p: PlanRead, share: Sharing | None = None) -> dict[str, Any]:
     }
 
 
-def case(c: Case) -> dict[str, Any]:
+def case(c: Case | Joined) -> dict[str, Any]:
     return {
         "id": c.id,
         "person": person_ref(c.person),
@@ -220,7 +223,7 @@ def case(c: Case) -> dict[str, Any]:
     }
 
 
-def change_request(r: ChangeRequest) -> dict[str, Any]:
+def change_request(r: ChangeRequest | Row[Any]) -> dict[str, Any]:
     return {
         "id": r.id,
         "appointment_id": r.appointment_id,
@@ -232,7 +235,7 @@ def change_request(r: ChangeRequest) -> dict[str, Any]:
     }
 
 
-def appointment(a: Appointment) -> dict[str, Any]:
+def appointment(a: Appointment | Joined) -> dict[str, Any]:
     return {
         "id": a.id,
         "person": person_ref(a.person),
@@ -255,7 +258,7 @@ def appointment(a: Appointment) -> dict[str, Any]:
     }
 
 
-def contact(c: Contact) -> dict[str, Any]:
+def contact(c: Contact | Row[Any]) -> dict[str, Any]:
     return {
         "id": c.id,
         "role": c.role,
@@ -272,7 +275,7 @@ def contact(c: Contact) -> dict[str, Any]:
     }
 
 
-def consent_text(t: ConsentText) -> dict[str, Any]:
+def consent_text(t: ConsentText | ConsentTextRead) -> dict[str, Any]:
     return {
         "version": t.version,
         "published_on": day(t.published_on),
@@ -281,13 +284,13 @@ def consent_text(t: ConsentText) -> dict[str, Any]:
     }
 
 
-def consent_status(c: Consent, moment: datetime) -> str:
+def consent_status(c: Consent | Joined, moment: datetime) -> str:
     if c.withdrawn_at is not None:
         return "withdrawn"
     return "expired" if c.expires_at <= moment else "active"
 
 
-def consent(c: Consent) -> dict[str, Any]:
+def consent(c: Consent | Joined) -> dict[str, Any]:
     moment = clock.now()
     status = consent_status(c, moment)
     days_left = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from flask import g
 from sqlalchemy import select
@@ -19,6 +19,9 @@ from sqlalchemy import select
 from planapi import clock
 from planapi.extensions import db
 from planapi.models import Consent, ConsentScope
+
+if TYPE_CHECKING:
+    from planapi.rows import Joined
 
 Status = Literal["active", "partial", "withdrawn", "expired", "none"]
 
@@ -50,7 +53,7 @@ def of_person(person_id: str, moment: datetime | None = None) -> Sharing:
     return cache[person_id]
 
 
-def of_consents(person_id: str, consents: Sequence[Consent]) -> Sharing:
+def of_consents(person_id: str, consents: Sequence[Consent | Joined]) -> Sharing:
     """The person's sharing now from their consents already loaded with their scopes (a
     composite read that shows the consents too): the same answer as `of_person`, without
     its query, and remembered for the rest of the request."""

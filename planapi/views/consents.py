@@ -10,7 +10,7 @@ from flask import Blueprint, g, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from planapi import clock, events, serialize
+from planapi import clock, events, rows, serialize
 from planapi.access import ID_RE, Caller, actor_name, authorize, log_access
 from planapi.extensions import db
 from planapi.idempotency import key_from_headers, run_once
@@ -18,6 +18,7 @@ from planapi.inputs import ConsentGrantIn, ConsentRenewIn, ConsentWithdrawIn, pa
 from planapi.models import Consent, ConsentEvent, ConsentScope, ConsentText, Person, new_id
 from planapi.notify import notify_caseworkers
 from planapi.problems import Problem, invalid
+from planapi.rows import Joined
 
 bp = Blueprint("consents", __name__, url_prefix="/v1")
 
@@ -57,14 +58,19 @@ def expire_due(moment: datetime | None = None) -> int:
     )
 
 
+def _expiry_unrecorded(consent: Consent | Joined, moment: datetime) -> bool:
+    """Whether the consent's time ran out and no expiry is recorded for it yet."""
+    if consent.withdrawn_at is not None or consent.expires_at > moment:
+        return False
+    return not any(e.kind == "expired" and e.at == consent.expires_at for e in consent.events)
+
+
 def record_expiry(consents: Sequence[Consent], moment: datetime) -> int:
     """Of these consents, record the expiry of those whose time ran out (a read of one
     person's consents checks only theirs, with no query of its own)."""
     count = 0
     for consent in consents:
-        if consent.withdrawn_at is not None or consent.expires_at > moment:
-            continue
-        if any(e.kind == "expired" and e.at == consent.expires_at for e in consent.events):
+        if not _expiry_unrecorded(consent, moment):
             continue
         departments = [s.department for s in consent.scopes if s.withdrawn_at is None]
         _feed(consent, "expired", departments, consent.expires_at)
@@ -158,24 +164,28 @@ def list_consents(person_id: str) -> ResponseReturnValue:
     return jsonify({"items": consents_of(person)})
 
 
-def consent_rows(person: Person) -> Sequence[Consent]:
+def consent_rows(person: Person) -> Sequence[Joined]:
     """The person's consents with their scopes and events, newest first, read once per
-    request (a composite read works out what they share from them before it shows them)."""
-    cache: dict[str, Sequence[Consent]] = g.setdefault("consent_rows", {})
+    request (a composite read works out what they share from them before it shows them).
+    A consent whose time ran out has its expiry recorded first (through the models), so
+    that what is read says so."""
+    cache: dict[str, Sequence[Joined]] = g.setdefault("consent_rows", {})
     if person.id not in cache:
-        cache[person.id] = db.session.scalars(
-            select(Consent)
-            .where(Consent.person_id == person.id)
-            .order_by(Consent.granted_at.desc())
-        ).all()
+        found = rows.consents(person.id)
+        moment = clock.now()
+        if any(_expiry_unrecorded(c, moment) for c in found):
+            record_expiry(
+                db.session.scalars(select(Consent).where(Consent.person_id == person.id)).all(),
+                moment,
+            )
+            found = rows.consents(person.id)
+        cache[person.id] = found
     return cache[person.id]
 
 
 def consents_of(person: Person) -> list[dict[str, Any]]:
     """The person's consents, newest first, expiry recorded first."""
-    rows = consent_rows(person)
-    record_expiry(rows, clock.now())
-    return [serialize.consent(c) for c in rows]
+    return [serialize.consent(c) for c in consent_rows(person)]
 
 
 @bp.get("/persons/<id:person_id>/consents/<id:consent_id>")

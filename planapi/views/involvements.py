@@ -18,7 +18,7 @@ from planapi import clock, serialize, sharing
 from planapi.access import Caller, active_relations, authorize, caller_from_headers, log_access
 from planapi.extensions import db
 from planapi.models import Appointment, Person
-from planapi.plan_rows import MEMBERS, PLANS, PlanRead, plans_where
+from planapi.plan_rows import PlanRead, plans_naming
 
 bp = Blueprint("involvements", __name__, url_prefix="/v1")
 
@@ -40,8 +40,7 @@ def member_plans(person: Person) -> list[PlanRead]:
     (the overview's questionnaires and involvements both ask)."""
     cache: dict[str, list[PlanRead]] = g.setdefault("member_plans", {})
     if person.id not in cache:
-        named_in = select(MEMBERS.c.plan_id).where(MEMBERS.c.person_id == person.id)
-        cache[person.id] = plans_where(PLANS.c.id.in_(named_in) & (PLANS.c.person_id != person.id))
+        cache[person.id] = plans_naming(person.id)
     return cache[person.id]
 
 

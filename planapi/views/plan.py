@@ -6,9 +6,8 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from planapi import clock, serialize, sharing
+from planapi import clock, rows, serialize, sharing
 from planapi.access import ID_RE, Caller, authorize, caller_from_headers, log_access
 from planapi.extensions import db
 from planapi.idempotency import key_from_headers, run_once
@@ -18,12 +17,11 @@ from planapi.models import (
     Case,
     Caseworker,
     ChangeRequest,
-    Contact,
     Person,
     new_id,
 )
 from planapi.notify import notify_caseworkers
-from planapi.plan_rows import PLANS, PlanRead, plans_where
+from planapi.plan_rows import PlanRead, own_plan
 from planapi.problems import Problem, invalid
 
 bp = Blueprint("plan", __name__, url_prefix="/v1/persons/<id:person_id>")
@@ -47,7 +45,7 @@ def plan_row(person: Person) -> PlanRead | None:
     and the questionnaires' cadence both need it)."""
     cache: dict[str, PlanRead | None] = g.setdefault("plan_rows", {})
     if person.id not in cache:
-        cache[person.id] = next(iter(plans_where(PLANS.c.person_id == person.id)), None)
+        cache[person.id] = own_plan(person.id)
     return cache[person.id]
 
 
@@ -59,34 +57,25 @@ def plan_of(person: Person) -> dict[str, Any] | None:
 
 
 def cases_of(person: Person) -> list[dict[str, Any]]:
-    rows = db.session.scalars(
-        select(Case).where(Case.person_id == person.id).order_by(Case.received_on.desc(), Case.id)
-    )
-    return [serialize.case(c) for c in rows]
+    return [serialize.case(c) for c in rows.cases(person.id)]
 
 
 def appointments_of(person: Person, when: str = "all") -> list[dict[str, Any]]:
     """Upcoming soonest first, then past newest first (`when` picks one half or both)."""
-    rows = list(db.session.scalars(select(Appointment).where(Appointment.person_id == person.id)))
+    found = rows.appointments(person.id)
     moment = clock.now()
-    upcoming = sorted((a for a in rows if a.end_at >= moment), key=lambda a: (a.start_at, a.id))
+    upcoming = sorted((a for a in found if a.end_at >= moment), key=lambda a: (a.start_at, a.id))
     past = sorted(
-        (a for a in rows if a.end_at < moment), key=lambda a: (a.start_at, a.id), reverse=True
+        (a for a in found if a.end_at < moment), key=lambda a: (a.start_at, a.id), reverse=True
     )
     chosen = {"upcoming": upcoming, "past": past, "all": upcoming + past}[when]
     return [serialize.appointment(a) for a in chosen]
 
 
 def contacts_of(person: Person) -> dict[str, Any]:
-    rows = list(
-        db.session.scalars(
-            select(Contact)
-            .where(Contact.person_id == person.id)
-            .order_by(Contact.is_primary.desc(), Contact.position)
-        )
-    )
-    primary = next((c.id for c in rows if c.is_primary), None)
-    return {"items": [serialize.contact(c) for c in rows], "primary_contact_id": primary}
+    found = rows.contacts(person.id)
+    primary = next((c.id for c in found if c.is_primary), None)
+    return {"items": [serialize.contact(c) for c in found], "primary_contact_id": primary}
 
 
 def plan_for(caller: Caller, plan: PlanRead) -> dict[str, Any]:
