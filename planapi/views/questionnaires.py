@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from planapi import clock, events, serialize, sharing
 from planapi.access import ID_RE, actor_name, authorize, log_access
@@ -57,14 +57,19 @@ def _responses(person_id: str, instrument_id: str | None = None) -> list[Questio
     return list(db.session.scalars(query.order_by(QuestionnaireResponse.answered_at)))
 
 
+_RESPONSES = QuestionnaireResponse.__table__
+# Built once (see planapi.plan_rows): the overview asks on every view.
+LAST_ANSWERED = (
+    select(_RESPONSES.c.instrument_id, func.max(_RESPONSES.c.answered_at))
+    .where(_RESPONSES.c.person_id == bindparam("person_id"))
+    .group_by(_RESPONSES.c.instrument_id)
+)
+
+
 def last_answered(person_id: str) -> dict[str, datetime]:
     """When the person last answered each questionnaire: one grouped query that reads no
     answers (what is due needs only the moment)."""
-    rows = db.session.execute(
-        select(QuestionnaireResponse.instrument_id, func.max(QuestionnaireResponse.answered_at))
-        .where(QuestionnaireResponse.person_id == person_id)
-        .group_by(QuestionnaireResponse.instrument_id)
-    )
+    rows = db.session.connection().execute(LAST_ANSWERED, {"person_id": person_id})
     return {instrument_id: at for instrument_id, at in rows}
 
 
