@@ -6,7 +6,7 @@ from typing import Any
 
 import redis
 from cachelib import FileSystemCache, SimpleCache
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -121,6 +121,19 @@ def _configure_jinja(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     # The page layout; the plan as PDF (portal/pdf.py) renders the same pages in its own.
     app.jinja_env.globals["page_layout"] = "layouts/base.html"
+    fixed_urls: dict[tuple[str, str, str], str] = {}
+
+    def fixed_url(endpoint: str, filename: str = "") -> str:
+        """`url_for` for an address that stays the same while the app runs (a static file,
+        a page without arguments), built once per process: the layout asks for 24 a page."""
+        key = (request.script_root, endpoint, filename)
+        url = fixed_urls.get(key)
+        if url is None:
+            url = url_for(endpoint, filename=filename) if filename else url_for(endpoint)
+            fixed_urls[key] = url
+        return url
+
+    app.jinja_env.globals["fixed_url"] = fixed_url
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:
