@@ -375,6 +375,23 @@ def test_expiry_is_recorded_once_and_notifies(api: PlanAPI, api_app: Flask) -> N
     assert renewed["status"] == "active"
 
 
+@pytest.mark.parametrize("path", ["/v1/persons/p-mette/consents", "/v1/persons/p-mette/overview"])
+def test_a_read_of_all_consents_records_an_expiry_once_and_already_shows_it(
+    api: PlanAPI, api_app: Flask, path: str
+) -> None:
+    """The consent list and the overview read rows, not models (planapi/rows.py): an expiry
+    they meet is recorded first, through the models, once, and the same answer shows it."""
+    set_today(api_app, date(2026, 11, 23) + timedelta(days=31))
+    for _ in range(2):
+        body = ok(api.get(path, citizen("p-mette")))
+        items = body["items"] if "items" in body else body["consents"]
+        mine = next(c for c in items if c["id"] == "c-mette")
+        assert mine["status"] == "expired"
+        assert [e["kind"] for e in mine["history"]] == ["granted", "expired"]
+    expired = [n for n in notifications(api) if n["kind"] == "consent_expired"]
+    assert [n["person"]["id"] for n in expired] == ["p-mette"]
+
+
 def test_grant_by_self_and_by_guardian(api: PlanAPI, api_app: Flask) -> None:
     mine = ok(api.post("/v1/persons/p-freja/consents", consent_grant(), citizen("p-freja")), 201)
     assert (mine["status"], mine["granted_by"]["kind"]) == ("active", "self")
