@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import click
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clients.base import (
@@ -216,6 +216,15 @@ def receipt(
     )
 
 
+# Built once: the overview asks on every view, and building a statement costs about as
+# much as running a small one (planapi/plan_rows.py).
+PENDING = (
+    select(OutboxMessage)
+    .where(OutboxMessage.person_id == bindparam("person_id"), OutboxMessage.status == "pending")
+    .order_by(OutboxMessage.created_at)
+)
+
+
 def pending(person_id: str, kinds: Iterable[str] | None = None) -> list[OutboxMessage]:
     """The person's writes still on their way, oldest first (of these kinds, if given).
 
@@ -225,13 +234,7 @@ def pending(person_id: str, kinds: Iterable[str] | None = None) -> list[OutboxMe
         g.setdefault("outbox_pending", {}) if has_request_context() else {}
     )
     if person_id not in cache:
-        cache[person_id] = list(
-            db.session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.person_id == person_id, OutboxMessage.status == "pending")
-                .order_by(OutboxMessage.created_at)
-            )
-        )
+        cache[person_id] = list(db.session.scalars(PENDING, {"person_id": person_id}))
     wanted = None if kinds is None else set(kinds)
     return [
         m
