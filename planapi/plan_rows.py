@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Row, Select, Table, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Label, Row, Select, Table, bindparam, select
 
 from planapi.extensions import db
 from planapi.models import (
@@ -93,13 +93,23 @@ PARTS: dict[str, Table] = {
 MEMBERS: Table = PlanMember.__table__
 
 
+def prefixed(table: Table, prefix: str) -> list[Label[Any]]:
+    """A joined table's columns as `<prefix>_<name>` (its names would clash with the row's)."""
+    return [c.label(f"{prefix}_{c.name}") for c in table.c]
+
+
+def unprefixed(row: Row[Any], table: Table, prefix: str) -> dict[str, Any]:
+    """The joined table's part of a row, by the table's own column names."""
+    return {c.name: getattr(row, f"{prefix}_{c.name}") for c in table.c}
+
+
 def _heads(condition: ColumnElement[bool]) -> Select[Any]:
     owner = PERSONS.alias("owner")
     return (
         select(
             PLANS,
             owner.c.name.label("owner_name"),
-            *[c.label(f"cw_{c.name}") for c in CASEWORKERS.c],
+            *prefixed(CASEWORKERS, "cw"),
         )
         .join(owner, owner.c.id == PLANS.c.person_id)
         .join(CASEWORKERS, CASEWORKERS.c.id == PLANS.c.coordinator_id)
@@ -158,13 +168,12 @@ def _whole(heads_of: Select[Any], person_id: str) -> list[PlanRead]:
 
 
 def _plan(head: Row[Any], members: list[MemberRead], parts: dict[str, list[Any]]) -> PlanRead:
-    coordinator = {c.name: getattr(head, f"cw_{c.name}") for c in CASEWORKERS.c}
     return PlanRead(
         id=head.id,
         person_id=head.person_id,
         person=PersonRef(head.person_id, head.owner_name),
         overall_goal=head.overall_goal,
-        coordinator=CaseworkerRead(**coordinator),
+        coordinator=CaseworkerRead(**unprefixed(head, CASEWORKERS, "cw")),
         next_follow_up=head.next_follow_up,
         cadence_weeks=head.cadence_weeks,
         questionnaires_start_on=head.questionnaires_start_on,

@@ -9,12 +9,12 @@ read that has to record something (a consent's expiry), keep the ORM models.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, select
+from sqlalchemy import ColumnElement, Row, Select, Table, select
 
 from planapi.extensions import db
 from planapi.models import (
@@ -29,7 +29,16 @@ from planapi.models import (
     Contact,
     MissingDocument,
 )
-from planapi.plan_rows import CASEWORKERS, IDS, PERSON, PERSONS, CaseworkerRead, PersonRef
+from planapi.plan_rows import (
+    CASEWORKERS,
+    IDS,
+    PERSON,
+    PERSONS,
+    CaseworkerRead,
+    PersonRef,
+    prefixed,
+    unprefixed,
+)
 
 
 class Joined:
@@ -82,29 +91,25 @@ OWN_CONTACTS = (
     .where(CONTACTS.c.person_id == PERSON)
     .order_by(CONTACTS.c.is_primary.desc(), CONTACTS.c.position)
 )
-OWN_CASES = (
-    select(
-        CASES,
-        PERSONS.c.name.label("person_name"),
-        *[c.label(f"cw_{c.name}") for c in CASEWORKERS.c],
+
+
+def _owned(table: Table, joined: Table, prefix: str, on: ColumnElement[bool]) -> Select[Any]:
+    """The person's rows of `table`, with the person's name and `joined`'s columns."""
+    return (
+        select(table, PERSONS.c.name.label("person_name"), *prefixed(joined, prefix))
+        .join(PERSONS, PERSONS.c.id == table.c.person_id)
+        .join(joined, on)
+        .where(table.c.person_id == PERSON)
     )
-    .join(PERSONS, PERSONS.c.id == CASES.c.person_id)
-    .join(CASEWORKERS, CASEWORKERS.c.id == CASES.c.caseworker_id)
-    .where(CASES.c.person_id == PERSON)
-    .order_by(CASES.c.received_on.desc(), CASES.c.id)
+
+
+OWN_CASES = _owned(CASES, CASEWORKERS, "cw", CASEWORKERS.c.id == CASES.c.caseworker_id).order_by(
+    CASES.c.received_on.desc(), CASES.c.id
 )
 STEPS_OF = select(STEPS).where(STEPS.c.case_id.in_(IDS)).order_by(STEPS.c.position)
 MISSING_OF = select(MISSING).where(MISSING.c.case_id.in_(IDS)).order_by(MISSING.c.position)
-OWN_CONSENTS = (
-    select(
-        CONSENTS,
-        PERSONS.c.name.label("person_name"),
-        *[c.label(f"tx_{c.name}") for c in TEXTS.c],
-    )
-    .join(PERSONS, PERSONS.c.id == CONSENTS.c.person_id)
-    .join(TEXTS, TEXTS.c.version == CONSENTS.c.text_version)
-    .where(CONSENTS.c.person_id == PERSON)
-    .order_by(CONSENTS.c.granted_at.desc())
+OWN_CONSENTS = _owned(CONSENTS, TEXTS, "tx", TEXTS.c.version == CONSENTS.c.text_version).order_by(
+    CONSENTS.c.granted_at.desc()
 )
 SCOPES_OF = select(SCOPES).where(SCOPES.c.consent_id.in_(IDS)).order_by(SCOPES.c.position)
 EVENTS_OF = select(EVENTS).where(EVENTS.c.consent_id.in_(IDS)).order_by(EVENTS.c.at)
@@ -123,14 +128,34 @@ def _by(statement: Select[Any], key: str, ids: list[str]) -> dict[str, list[Row[
     return grouped
 
 
-def appointments(person_id: str) -> list[Joined]:
-    """The person's appointments (in no order), each with its requests to move it."""
-    rows = _rows(OWN_APPOINTMENTS, person_id=person_id)
-    requests = _by(REQUESTS_OF, "appointment_id", [r.id for r in rows])
+def _owned_rows(
+    statement: Select[Any],
+    person_id: str,
+    parts: dict[str, tuple[Select[Any], str]],
+    **refs: Callable[[Row[Any]], Any],
+) -> list[Joined]:
+    """The person's rows of `statement`, each with the person, its `parts` (statement and
+    the parts' key to the row's id: one query per part for all rows) and `refs` (made from
+    the row itself)."""
+    rows = _rows(statement, person_id=person_id)
+    ids = [r.id for r in rows]
+    grouped = {name: _by(part, key, ids) for name, (part, key) in parts.items()}
     return [
-        Joined(r, person=PersonRef(r.person_id, r.person_name), change_requests=requests[r.id])
+        Joined(
+            r,
+            person=PersonRef(r.person_id, r.person_name),
+            **{name: make(r) for name, make in refs.items()},
+            **{name: rows_of[r.id] for name, rows_of in grouped.items()},
+        )
         for r in rows
     ]
+
+
+def appointments(person_id: str) -> list[Joined]:
+    """The person's appointments (in no order), each with its requests to move it."""
+    return _owned_rows(
+        OWN_APPOINTMENTS, person_id, {"change_requests": (REQUESTS_OF, "appointment_id")}
+    )
 
 
 def contacts(person_id: str) -> Sequence[Row[Any]]:
@@ -140,35 +165,19 @@ def contacts(person_id: str) -> Sequence[Row[Any]]:
 
 def cases(person_id: str) -> list[Joined]:
     """The person's cases, newest first, each with its steps and missing documents."""
-    rows = _rows(OWN_CASES, person_id=person_id)
-    ids = [r.id for r in rows]
-    steps, missing = _by(STEPS_OF, "case_id", ids), _by(MISSING_OF, "case_id", ids)
-    return [
-        Joined(
-            r,
-            person=PersonRef(r.person_id, r.person_name),
-            caseworker=CaseworkerRead(
-                **{c.name: getattr(r, f"cw_{c.name}") for c in CASEWORKERS.c}
-            ),
-            steps=steps[r.id],
-            missing_documents=missing[r.id],
-        )
-        for r in rows
-    ]
+    return _owned_rows(
+        OWN_CASES,
+        person_id,
+        {"steps": (STEPS_OF, "case_id"), "missing_documents": (MISSING_OF, "case_id")},
+        caseworker=lambda r: CaseworkerRead(**unprefixed(r, CASEWORKERS, "cw")),
+    )
 
 
 def consents(person_id: str) -> list[Joined]:
     """The person's consents, newest first, each with its text, scopes and events."""
-    rows = _rows(OWN_CONSENTS, person_id=person_id)
-    ids = [r.id for r in rows]
-    scopes, events = _by(SCOPES_OF, "consent_id", ids), _by(EVENTS_OF, "consent_id", ids)
-    return [
-        Joined(
-            r,
-            person=PersonRef(r.person_id, r.person_name),
-            text=ConsentTextRead(**{c.name: getattr(r, f"tx_{c.name}") for c in TEXTS.c}),
-            scopes=scopes[r.id],
-            events=events[r.id],
-        )
-        for r in rows
-    ]
+    return _owned_rows(
+        OWN_CONSENTS,
+        person_id,
+        {"scopes": (SCOPES_OF, "consent_id"), "events": (EVENTS_OF, "consent_id")},
+        text=lambda r: ConsentTextRead(**unprefixed(r, TEXTS, "tx")),
+    )
