@@ -10,6 +10,7 @@ files, as many workers as gunicorn.conf.py picks for the machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -17,8 +18,10 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -43,6 +46,69 @@ def catalogs_compiled() -> bool:
     )
 
 
+# A warm parent for a gunicorn server (Server.keep_warm): imports and builds the app named
+# by its first gunicorn argument once, then for each line "go" on stdin forks a child that
+# runs gunicorn with those arguments (loading the app again takes milliseconds in it, and
+# only then binds the port) and writes the child's pid to the file descriptor in argv[1].
+_ZYGOTE = """
+import importlib, os, signal, sys
+report, argv = int(sys.argv[1]), sys.argv[2:]
+module, _, call = argv[0].partition(":")
+app = importlib.import_module(module)
+if call.endswith("()"):
+    built = getattr(app, call[:-2])()
+    extension = getattr(built, "extensions", {}).get("sqlalchemy")
+    if extension is not None:  # no connection of this throwaway app crosses a fork
+        with built.app_context():
+            for engine in extension.engines.values():
+                engine.dispose()
+import gunicorn.app.wsgiapp
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
+for line in sys.stdin:
+    if line.strip() != "go":
+        continue
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setsid()
+            os.close(report)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            sys.argv = ["gunicorn", *argv]
+            gunicorn.app.wsgiapp.run()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            os._exit(code)
+    os.write(report, b"%d\\n" % pid)
+"""
+
+
+class _Forked:
+    """A server process forked by a warm parent: not our child, so watched by its pid."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = -1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        end = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0.0)
+            time.sleep(0.02)
+        return code
+
+
 @dataclass
 class Server:
     name: str
@@ -50,19 +116,23 @@ class Server:
     env: dict[str, str]
     health_url: str | None
     log: Path
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | _Forked | None = None
+    spare: subprocess.Popen[bytes] | None = None  # the warm parent (keep_warm)
+    _pids: BinaryIO = field(init=False, repr=False)
 
     def start(self, timeout: float = 30.0) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.argv,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = self._go_spare()
+        if self.process is None:
+            with self.log.open("ab") as log:
+                self.process = subprocess.Popen(
+                    self.argv,
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -77,10 +147,63 @@ class Server:
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise RuntimeError(f"{self.name} did not become healthy; see {self.log}")
 
-    def stop(self) -> None:
+    def keep_warm(self) -> None:
+        """From now on start from a warm parent that has imported and built the app once: a
+        (re)start then takes the time to fork, bind and fork the workers, not the seconds
+        of importing the app again. Gunicorn servers only; stop() ends the parent too."""
+        if Path(self.argv[0]).name != "gunicorn" or self.spare is not None:
+            return
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        read, write = os.pipe()
+        with self.log.open("ab") as log:
+            self.spare = subprocess.Popen(
+                [str(BIN / "python"), "-c", _ZYGOTE, str(write), *self.argv[1:]],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                pass_fds=(write,),
+            )
+        os.close(write)
+        self._pids = os.fdopen(read, "rb")
+
+    def _go_spare(self) -> _Forked | None:
+        """A server forked by the warm parent; None if there is none (or it died)."""
+        spare = self.spare
+        if spare is None or spare.stdin is None or spare.poll() is not None:
+            return None
+        try:
+            spare.stdin.write(b"go\n")
+            spare.stdin.flush()
+            line = self._pids.readline()  # at once: the parent only forks
+        except OSError:
+            line = b""
+        if not line.strip():
+            self.discard_spare()
+            return None
+        return _Forked(int(line))
+
+    def discard_spare(self) -> None:
+        spare, self.spare = self.spare, None
+        if spare is None:
+            return
+        if spare.stdin is not None:
+            with contextlib.suppress(OSError):
+                spare.stdin.close()  # the parent's loop ends
+        if spare.poll() is None:
+            os.killpg(spare.pid, signal.SIGKILL)
+            spare.wait()
+        self._pids.close()
+
+    def stop(self, *, discard_spare: bool = True) -> None:
+        """Stop gracefully (and the spare process too, unless told to keep it for a start)."""
+        if discard_spare:
+            self.discard_spare()
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -263,15 +386,25 @@ class Stack:
             (self.var / name).unlink(missing_ok=True)
         env = self.env()
         flask = str(BIN / "flask")
-        run = [] if catalogs_compiled() else [[flask, "--app", "portal", "translate", "compile"]]
-        run += [
+        if not catalogs_compiled():
+            run = [flask, "--app", "portal", "translate", "compile"]
+            subprocess.run(run, cwd=ROOT, env=env, check=True, capture_output=True)
+        # Two databases, two processes side by side (each mostly imports and waits).
+        steps = [
             [flask, "--app", "planapi", "load-demo"],
             [flask, "--app", "portal", "init-db"],
         ]
         if self.production:
-            run.append([flask, "--app", "portal", "static", "build"])
-        for argv in run:
-            subprocess.run(argv, cwd=ROOT, env=env, check=True, capture_output=True)
+            steps.append([flask, "--app", "portal", "static", "build"])
+        with ThreadPoolExecutor(len(steps)) as pool:
+            runs = [
+                pool.submit(
+                    subprocess.run, argv, cwd=ROOT, env=env, check=True, capture_output=True
+                )
+                for argv in steps
+            ]
+        for done in runs:
+            done.result()  # the first failure, as before
 
     def start(self) -> None:
         # A server already on the port would answer the health check in place of ours.
@@ -280,12 +413,23 @@ class Stack:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     raise RuntimeError(f"port {port} is in use (another stack running?)")
         self.build()
+        # The HTTP servers side by side (each waits for its own health check); the workers
+        # without one (outbox, notices) after them, as they talk to the others at once.
+        http = [server for server in self.servers.values() if server.health_url]
+        with ThreadPoolExecutor(len(http)) as pool:
+            starts = [pool.submit(server.start) for server in http]
+        for done in starts:
+            done.result()  # raises the first failure
         for server in self.servers.values():
-            server.start()
+            if not server.health_url:
+                server.start()
 
     def stop(self) -> None:
-        for server in reversed(list(self.servers.values())):
-            server.stop()
+        # Graceful stops take a second or more each: all at once.
+        with ThreadPoolExecutor(max(1, len(self.servers))) as pool:
+            stops = [pool.submit(server.stop) for server in self.servers.values()]
+        for done in stops:
+            done.result()
 
 
 def log_in(portal_url: str, identity: str, *, timeout: float = 15.0) -> httpx.Client:

@@ -99,7 +99,7 @@ class ReliabilityStack(Stack):
         return self.portal_db_url or f"sqlite:///{self.var / 'portal.db'}"
 
     def restart(self, name: str) -> None:
-        self.servers[name].stop()
+        self.servers[name].stop(discard_spare=False)  # a spare (Server.keep_warm) starts it
         self.servers[name].start()
 
     def dump_logs(self) -> None:
