@@ -29,10 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on now that this process has not handed out before: the
+    kernel may give the same free port twice in a row, and two servers of one stack then
+    shared it (CI, 2026-12-02: the simulator answered on the plan API's port)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def catalogs_compiled() -> bool:
@@ -407,8 +417,17 @@ class Stack:
             done.result()  # the first failure, as before
 
     def start(self) -> None:
+        ports = (
+            self.planapi_port,
+            self.simulator_port,
+            self.portal_port,
+            self.notices_port,
+            self.smtp_port,
+        )
+        if len(set(ports)) != len(ports):
+            raise RuntimeError(f"two servers of one stack on one port: {ports}")
         # A server already on the port would answer the health check in place of ours.
-        for port in (self.planapi_port, self.simulator_port, self.portal_port):
+        for port in ports[:3]:
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     raise RuntimeError(f"port {port} is in use (another stack running?)")

@@ -40,3 +40,33 @@ def test_catalogs_are_compiled_again_only_after_an_edit(
     assert devstack.catalogs_compiled()
     os.utime(po, (mo.stat().st_mtime + 1,) * 2)  # edited since
     assert not devstack.catalogs_compiled()
+
+
+def test_a_port_is_handed_out_once_even_when_the_kernel_repeats_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    offered = iter([41001, 41001, 41002])
+
+    class Socket:
+        def __enter__(self) -> Socket:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def bind(self, address: tuple[str, int]) -> None:
+            self.port = next(offered)
+
+        def getsockname(self) -> tuple[str, int]:
+            return ("127.0.0.1", self.port)
+
+    monkeypatch.setattr(devstack, "_HANDED_OUT", set())
+    monkeypatch.setattr(devstack.socket, "socket", Socket)
+    assert [devstack.free_port(), devstack.free_port()] == [41001, 41002]
+
+
+def test_a_stack_with_two_servers_on_one_port_refuses_to_start(tmp_path: Path) -> None:
+    stack = Stack(var=tmp_path, portal_port=41011, planapi_port=41012, simulator_port=41012)
+    with pytest.raises(RuntimeError, match="two servers of one stack on one port"):
+        stack.start()
+    assert not (tmp_path / "logs").exists(), "nothing was started"
