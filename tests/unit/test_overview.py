@@ -201,3 +201,23 @@ def test_a_family_member_sees_his_part_of_someone_elses_plan(
     for where in ("#family-pl-emma .family-task", ".waiting-list .waiting-title"):
         marked = english.select_one(f"{where} [lang=da]")
         assert marked is not None and marked.text == "Anders sender oplysninger om økonomi", where
+
+
+def _menu(soup: Any) -> list[tuple[str, str | None]]:
+    return [(normalize(a.text), a.get("aria-current")) for a in soup.select(".portal-nav__bar a")]
+
+
+def test_the_menu_kept_between_pages_follows_the_page_and_the_language(
+    fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    """The menu is rendered once per process and values (portal/__init__.py, `fragment`):
+    a kept copy must never show another page as current, nor another language."""
+    serve(fake_planapi)
+    danish = _menu(pages.get("/overblik"))
+    assert danish[0] == ("Overblik", "page") and ("Min plan", None) in danish
+    english = _menu(pages.get("/overblik", headers={"Accept-Language": "en"}))
+    assert english[0] == ("Overview", "page") and ("My plan", None) in english
+    elsewhere = _menu(pages.get("/tilgaengelighedserklaering"))
+    assert [label for label, _ in elsewhere] == [label for label, _ in danish]
+    assert all(current is None for _, current in elsewhere), elsewhere
+    assert _menu(pages.get("/overblik")) == danish
