@@ -10,6 +10,7 @@ ORM models.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -148,23 +149,38 @@ def plans_naming(person_id: str) -> list[PlanRead]:
     return _whole(NAMED_IN, person_id)
 
 
+def rows_of(statement: Select[Any], **params: Any) -> Sequence[Row[Any]]:
+    """The rows of a statement built once, in the request's transaction."""
+    return db.session.connection().execute(statement, params).all()
+
+
+def grouped_by(statement: Select[Any], key: str, ids: list[str]) -> dict[str, list[Row[Any]]]:
+    """The rows of `statement` for these parents (`ids`), grouped by the parent's id (`key`)."""
+    grouped: dict[str, list[Row[Any]]] = defaultdict(list)
+    if ids:
+        for row in rows_of(statement, ids=ids):
+            grouped[getattr(row, key)].append(row)
+    return grouped
+
+
 def _whole(heads_of: Select[Any], person_id: str) -> list[PlanRead]:
-    conn = db.session.connection()
-    heads = conn.execute(heads_of, {"person_id": person_id}).all()
-    if not heads:
-        return []
-    ids = {"ids": [h.id for h in heads]}
-    parts: dict[str, dict[str, list[Row[Any]]]] = {}
-    for name, statement in PART_ROWS.items():
-        parts[name] = defaultdict(list)
-        for row in conn.execute(statement, ids):
-            parts[name][row.plan_id].append(row)
-    members: dict[str, list[MemberRead]] = defaultdict(list)
-    for m in conn.execute(MEMBER_ROWS, ids):
-        members[m.plan_id].append(
-            MemberRead(m.person_id, PersonRef(m.person_id, m.person_name), m.role, m.legal_basis)
+    heads = rows_of(heads_of, person_id=person_id)
+    ids = [h.id for h in heads]
+    parts = {name: grouped_by(statement, "plan_id", ids) for name, statement in PART_ROWS.items()}
+    members = grouped_by(MEMBER_ROWS, "plan_id", ids)
+    return [
+        _plan(
+            h,
+            [
+                MemberRead(
+                    m.person_id, PersonRef(m.person_id, m.person_name), m.role, m.legal_basis
+                )
+                for m in members[h.id]
+            ],
+            {name: rows[h.id] for name, rows in parts.items()},
         )
-    return [_plan(h, members[h.id], {n: rows[h.id] for n, rows in parts.items()}) for h in heads]
+        for h in heads
+    ]
 
 
 def _plan(head: Row[Any], members: list[MemberRead], parts: dict[str, list[Any]]) -> PlanRead:

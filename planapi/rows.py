@@ -8,7 +8,6 @@ read that has to record something (a consent's expiry), keep the ORM models.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, Table, select
 
-from planapi.extensions import db
 from planapi.models import (
     Appointment,
     Case,
@@ -36,7 +34,9 @@ from planapi.plan_rows import (
     PERSONS,
     CaseworkerRead,
     PersonRef,
+    grouped_by,
     prefixed,
+    rows_of,
     unprefixed,
 )
 
@@ -115,19 +115,6 @@ SCOPES_OF = select(SCOPES).where(SCOPES.c.consent_id.in_(IDS)).order_by(SCOPES.c
 EVENTS_OF = select(EVENTS).where(EVENTS.c.consent_id.in_(IDS)).order_by(EVENTS.c.at)
 
 
-def _rows(statement: Select[Any], **params: Any) -> Sequence[Row[Any]]:
-    return db.session.connection().execute(statement, params).all()
-
-
-def _by(statement: Select[Any], key: str, ids: list[str]) -> dict[str, list[Row[Any]]]:
-    """The rows of `statement` for these parents, grouped by the parent's id (`key`)."""
-    grouped: dict[str, list[Row[Any]]] = defaultdict(list)
-    if ids:
-        for row in _rows(statement, ids=ids):
-            grouped[getattr(row, key)].append(row)
-    return grouped
-
-
 def _owned_rows(
     statement: Select[Any],
     person_id: str,
@@ -137,9 +124,9 @@ def _owned_rows(
     """The person's rows of `statement`, each with the person, its `parts` (statement and
     the parts' key to the row's id: one query per part for all rows) and `refs` (made from
     the row itself)."""
-    rows = _rows(statement, person_id=person_id)
+    rows = rows_of(statement, person_id=person_id)
     ids = [r.id for r in rows]
-    grouped = {name: _by(part, key, ids) for name, (part, key) in parts.items()}
+    grouped = {name: grouped_by(part, key, ids) for name, (part, key) in parts.items()}
     return [
         Joined(
             r,
@@ -160,7 +147,7 @@ def appointments(person_id: str) -> list[Joined]:
 
 def contacts(person_id: str) -> Sequence[Row[Any]]:
     """The person's contacts, the primary one first, then in their order."""
-    return _rows(OWN_CONTACTS, person_id=person_id)
+    return rows_of(OWN_CONTACTS, person_id=person_id)
 
 
 def cases(person_id: str) -> list[Joined]:
