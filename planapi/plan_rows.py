@@ -58,8 +58,10 @@ class CaseworkerRead:
 
 
 @dataclass(frozen=True)
-class PlanRead:
-    """A plan as `Plan` reads, for reading only: parts are rows with the models' fields."""
+class PlanHead:
+    """A plan's own row and its sub-goals, without the other collections: what the
+    overview's goal and the questionnaires (cadence, one item per sub-goal) need; two
+    queries, not seven."""
 
     id: str
     person_id: str
@@ -72,8 +74,14 @@ class PlanRead:
     version: int
     updated_at: datetime
     updated_by: str
-    members: list[MemberRead]
     sub_goals: list[Any]
+
+
+@dataclass(frozen=True)
+class PlanRead(PlanHead):
+    """A plan as `Plan` reads, for reading only: parts are rows with the models' fields."""
+
+    members: list[MemberRead]
     interventions: list[Any]
     sector_plans: list[Any]
     benefits: list[Any]
@@ -144,6 +152,15 @@ def own_plan(person_id: str) -> PlanRead | None:
     return next(iter(_whole(OWN_PLAN, person_id)), None)
 
 
+def own_plan_head(person_id: str) -> PlanHead | None:
+    """The person's own plan with its sub-goals only; None without one."""
+    head = next(iter(rows_of(OWN_PLAN, person_id=person_id)), None)
+    if head is None:
+        return None
+    goals = grouped_by(PART_ROWS["sub_goals"], "plan_id", [head.id])
+    return PlanHead(**_head_fields(head), sub_goals=goals[head.id])
+
+
 def plans_naming(person_id: str) -> list[PlanRead]:
     """The plans of others that name the person as a member, ordered by id, each whole."""
     return _whole(NAMED_IN, person_id)
@@ -183,19 +200,29 @@ def _whole(heads_of: Select[Any], person_id: str) -> list[PlanRead]:
     ]
 
 
+def _head_fields(head: Row[Any]) -> dict[str, Any]:
+    return {
+        "id": head.id,
+        "person_id": head.person_id,
+        "person": PersonRef(head.person_id, head.owner_name),
+        "overall_goal": head.overall_goal,
+        "coordinator": CaseworkerRead(**unprefixed(head, CASEWORKERS, "cw")),
+        "next_follow_up": head.next_follow_up,
+        "cadence_weeks": head.cadence_weeks,
+        "questionnaires_start_on": head.questionnaires_start_on,
+        "version": head.version,
+        "updated_at": head.updated_at,
+        "updated_by": head.updated_by,
+    }
+
+
 def _plan(head: Row[Any], members: list[MemberRead], parts: dict[str, list[Any]]) -> PlanRead:
     return PlanRead(
-        id=head.id,
-        person_id=head.person_id,
-        person=PersonRef(head.person_id, head.owner_name),
-        overall_goal=head.overall_goal,
-        coordinator=CaseworkerRead(**unprefixed(head, CASEWORKERS, "cw")),
-        next_follow_up=head.next_follow_up,
-        cadence_weeks=head.cadence_weeks,
-        questionnaires_start_on=head.questionnaires_start_on,
-        version=head.version,
-        updated_at=head.updated_at,
-        updated_by=head.updated_by,
+        **_head_fields(head),
         members=members,
-        **parts,
+        sub_goals=parts["sub_goals"],
+        interventions=parts["interventions"],
+        sector_plans=parts["sector_plans"],
+        benefits=parts["benefits"],
+        agreements=parts["agreements"],
     )

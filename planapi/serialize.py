@@ -29,7 +29,7 @@ from planapi.models import (
     QuestionnaireResponse,
     Relation,
 )
-from planapi.plan_rows import CaseworkerRead, PersonRef, PlanRead
+from planapi.plan_rows import CaseworkerRead, PersonRef, PlanHead, PlanRead
 from planapi.rows import ConsentTextRead, Joined
 from planapi.sharing import Sharing
 from planapi.sharing import as_json as sharing_json
@@ -108,6 +108,11 @@ def agreement(a: Agreement) -> dict[str, Any]:
         "due_on": day(a.due_on),
         "status": a.status,
     }
+
+
+def goal(p: PlanHead) -> dict[str, Any]:
+    """The plan's overall goal (the overview's part of the plan)."""
+    return {"plan_id": p.id, "overall_goal": p.overall_goal}
 
 
 def plan(p: PlanRead, share: Sharing | None = None) -> dict[str, Any]:

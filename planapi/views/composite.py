@@ -1,9 +1,9 @@
 """Composite reads: everything one portal page shows, checked once and logged once.
 
 `GET /v1/persons/{id}/overview` returns the parts a page asks for (`include`, default all
-the caller's basis covers): one basis check, one access-log entry naming every part read
-("plan,appointments,contacts,..."), one response. The single-resource reads stay for
-other clients.
+the caller's basis covers but `goal`, which the plan holds): one basis check, one
+access-log entry naming every part read ("plan,appointments,contacts,..."), one response.
+The single-resource reads stay for other clients.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from planapi.models import Person
 from planapi.problems import invalid
 from planapi.views.consents import consent_rows, consents_of
 from planapi.views.involvements import involvements_of
-from planapi.views.plan import appointments_of, cases_of, contacts_of, plan_of
+from planapi.views.plan import appointments_of, cases_of, contacts_of, goal_of, plan_of
 from planapi.views.questionnaires import due_of
 
 bp = Blueprint("composite", __name__, url_prefix="/v1/persons/<id:person_id>")
@@ -29,6 +29,7 @@ bp = Blueprint("composite", __name__, url_prefix="/v1/persons/<id:person_id>")
 # part -> (scope it needs, how it is read). The order is the log entry's order.
 PARTS: dict[str, tuple[str, Callable[[Person], Any]]] = {
     "plan": ("plan:read", plan_of),
+    "goal": ("plan:read", goal_of),  # the plan's overall goal only: one query, not seven
     "cases": ("cases:read", cases_of),
     "appointments": ("appointments:read", lambda p: appointments_of(p, "upcoming")),
     "contacts": ("contacts:read", contacts_of),
@@ -36,12 +37,14 @@ PARTS: dict[str, tuple[str, Callable[[Person], Any]]] = {
     "questionnaires": ("questionnaires:read", due_of),
     "involvements": ("involvements:read", involvements_of),  # basis self only
 }
+# Left to the default, a read gets every part but the goal: the plan already holds it.
+DEFAULT = [name for name in PARTS if name != "goal"]
 
 
 def _included() -> tuple[list[str], bool]:
     raw = request.args.get("include")
     if raw is None:
-        return list(PARTS), False
+        return list(DEFAULT), False
     names = [n.strip() for n in raw.split(",") if n.strip()]
     unknown = [n for n in names if n not in PARTS]
     if unknown or not names:

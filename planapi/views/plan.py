@@ -21,7 +21,7 @@ from planapi.models import (
     new_id,
 )
 from planapi.notify import notify_caseworkers
-from planapi.plan_rows import PlanRead, own_plan
+from planapi.plan_rows import PlanHead, PlanRead, own_plan, own_plan_head
 from planapi.problems import Problem, invalid
 
 bp = Blueprint("plan", __name__, url_prefix="/v1/persons/<id:person_id>")
@@ -47,6 +47,24 @@ def plan_row(person: Person) -> PlanRead | None:
     if person.id not in cache:
         cache[person.id] = own_plan(person.id)
     return cache[person.id]
+
+
+def plan_head(person: Person) -> PlanHead | None:
+    """The person's plan without its collections, read once per request (none at all when
+    the whole plan was already read: it is a head too)."""
+    whole: dict[str, PlanRead | None] = g.get("plan_rows", {})
+    if person.id in whole:
+        return whole[person.id]
+    cache: dict[str, PlanHead | None] = g.setdefault("plan_heads", {})
+    if person.id not in cache:
+        cache[person.id] = own_plan_head(person.id)
+    return cache[person.id]
+
+
+def goal_of(person: Person) -> dict[str, Any] | None:
+    """The plan's overall goal, all the overview shows of the plan; None without a plan."""
+    head = plan_head(person)
+    return None if head is None else serialize.goal(head)
 
 
 def plan_of(person: Person) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from planapi.idempotency import key_from_headers, run_once
 from planapi.inputs import ResponseIn, parse
 from planapi.instruments import INSTRUMENTS, check_answers, for_audience, for_person, score
 from planapi.models import Person, Plan, QuestionnaireResponse, new_id
-from planapi.plan_rows import PlanRead
+from planapi.plan_rows import PlanHead, PlanRead
 from planapi.problems import Problem, invalid
 from planapi.views.involvements import member_plans
 
@@ -35,6 +35,13 @@ def _plan(person: Person) -> PlanRead | None:
     from planapi.views.plan import plan_row
 
     return plan_row(person)
+
+
+def _head(person: Person) -> PlanHead | None:
+    """The plan without its collections: what is due needs only its cadence."""
+    from planapi.views.plan import plan_head
+
+    return plan_head(person)
 
 
 def member_plan(person: Person) -> PlanRead | None:
@@ -74,7 +81,7 @@ def last_answered(person_id: str) -> dict[str, datetime]:
 
 
 def due_entry(
-    plan: Plan | PlanRead,
+    plan: Plan | PlanHead,
     instrument_id: str,
     last_at: datetime | None,
     today: date,
@@ -133,7 +140,7 @@ def due_of(person: Person) -> list[dict[str, Any]]:
     today = clock.today()
     last = last_answered(person.id)
     items = []
-    for audience, plan in (("person", _plan(person)), ("family_member", member_plan(person))):
+    for audience, plan in (("person", _head(person)), ("family_member", member_plan(person))):
         if plan is None:
             continue
         stopped = not sharing.of_person(plan.person_id).joint

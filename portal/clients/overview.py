@@ -2,8 +2,9 @@
 
 `GET /v1/persons/{person_id}/overview?include=plan,cases,...` answers each part as its own
 read would (the plan, the cases, the upcoming appointments, the contacts, the consents,
-what questionnaires are due, the person's own part in others' plans); a part not asked
-for is None.
+what questionnaires are due, the person's own part in others' plans), and `goal`, the
+plan's overall goal alone (what the overview shows of the plan); a part not asked for is
+None.
 """
 
 from __future__ import annotations
@@ -20,17 +21,32 @@ from portal.clients.plan import Case, PersonRef, Plan
 from portal.clients.questionnaires import DueQuestionnaire
 
 Part = Literal[
-    "plan", "cases", "appointments", "contacts", "consents", "questionnaires", "involvements"
+    "plan",
+    "goal",
+    "cases",
+    "appointments",
+    "contacts",
+    "consents",
+    "questionnaires",
+    "involvements",
 ]
 PARTS: tuple[Part, ...] = get_args(Part)
-# What the plan API requires of the caller's basis for each part.
-SCOPES: dict[Part, str] = {part: f"{part}:read" for part in PARTS}
+# What the plan API requires of the caller's basis for each part (the goal is the plan's).
+SCOPES: dict[Part, str] = {part: f"{part}:read" for part in PARTS} | {"goal": "plan:read"}
+
+
+class PlanGoal(APIModel):
+    """The plan's overall goal without the rest of the plan: all the overview shows of it."""
+
+    plan_id: str
+    overall_goal: str | None = None
 
 
 class Overview(APIModel):
     person: PersonRef
     parts: list[str]
     plan: Plan | None = None
+    goal: PlanGoal | None = None  # null without a plan
     cases: list[Case] | None = None
     appointments: list[Appointment] | None = None  # upcoming only, soonest first
     contacts: ContactList | None = None

@@ -51,6 +51,7 @@ ACTIONS = {
 AREAS = {
     "person": _l("name and age"),
     "plan": _l("the plan"),
+    "goal": _l("the plan's goal"),
     "cases": _l("cases"),
     "appointments": _l("appointments"),
     "contacts": _l("contacts"),

@@ -12,7 +12,7 @@ from portal import pages, waiting
 from portal.clients.base import Caller
 from portal.clients.overview import Part
 from portal.i18n import danish, with_danish
-from portal.pages import fetch, load_cases, load_plan
+from portal.pages import fetch, load_cases, load_goal
 
 bp = Blueprint("overview", __name__)
 
@@ -80,9 +80,9 @@ def family_tasks(caller: Caller, person_id: str) -> list[waiting.WaitingItem]:
 def index() -> ResponseReturnValue:
     caller, person_id, acting = pages.caller(), pages.person_id(), pages.acting()
     shows_contacts = acting.covers("contacts:read")
-    parts: list[Part] = ["plan", "appointments", "contacts", *waiting.reads(acting)]
+    parts: list[Part] = ["goal", "appointments", "contacts", *waiting.reads(acting)]
     fetch(lambda: pages.load_overview(caller, person_id, parts))  # one plan-API call
-    plan, plan_failed = fetch(lambda: load_plan(caller, person_id))
+    goal, goal_failed = fetch(lambda: load_goal(caller, person_id))
     upcoming, appointments_failed = fetch(lambda: pages.load_upcoming(caller, person_id))
     contacts, contacts_failed = (
         fetch(lambda: pages.load_contacts(caller, person_id)) if shows_contacts else ([], False)
@@ -95,8 +95,8 @@ def index() -> ResponseReturnValue:
     primary = next((c for c in contacts or [] if c.is_primary), None)
     return render_template(
         "pages/overview/index.html",
-        plan=plan,
-        plan_failed=plan_failed,
+        goal=goal,
+        goal_failed=goal_failed,
         next_appointment=next_appointment,
         appointments_failed=appointments_failed,
         primary=primary,

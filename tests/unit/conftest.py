@@ -83,15 +83,20 @@ class FakePlanAPI:
         body: dict[str, Any] = dict.fromkeys(OVERVIEW_PARTS)
         body |= {"person": {"id": base.rsplit("/", 1)[-1], "name": "?"}, "parts": parts}
         for part in parts:
-            one = httpx.Request("GET", request.url.copy_with(path=f"{base}/{part}", query=b""))
+            # The goal is the plan's overall goal alone: from the plan's route.
+            read = "plan" if part == "goal" else part
+            one = httpx.Request("GET", request.url.copy_with(path=f"{base}/{read}", query=b""))
             one.headers.update(request.headers)
             answer = self._answer(one)
-            if part == "plan" and answer.status_code == 404:
+            if read == "plan" and answer.status_code == 404:
                 continue
             if answer.status_code != 200:
                 return answer
             found = answer.json()
-            body[part] = found if part in ("plan", "contacts") else found["items"]
+            if part == "goal":
+                body[part] = {"plan_id": found["id"], "overall_goal": found.get("overall_goal")}
+            else:
+                body[part] = found if part in ("plan", "contacts") else found["items"]
         return httpx.Response(200, json=body)
 
     def sent_json(self, index: int = -1) -> Any:

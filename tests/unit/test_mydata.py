@@ -11,6 +11,8 @@ import httpx
 import pytest
 from flask.testing import FlaskClient
 
+from portal.clients.overview import PARTS
+from portal.views.mydata import AREAS
 from tests.unit import citizen_builders as b
 from tests.unit import planapi_paths as paths
 from tests.unit import progress_builders as pb
@@ -317,5 +319,11 @@ def test_power_of_attorney_outside_scope_gets_a_clear_page(
     assert "/min-plan" in menu and "/aftaler" in menu and "/kontakt" not in menu
     [read] = fake_planapi.requests  # one composite read, of the plan only
     assert (read.url.path, read.url.params["include"]) == (paths.overview("p-mette"), "plan")
-    pages.get("/overblik")
-    assert fake_planapi.requests[-1].url.params["include"] == "plan,appointments"
+    pages.get("/overblik")  # of the plan the overview shows only the goal
+    assert fake_planapi.requests[-1].url.params["include"] == "goal,appointments"
+
+
+def test_every_part_a_page_reads_has_words_in_who_has_seen_my_data() -> None:
+    """The access log names the parts of a composite read ("goal,appointments"): each is
+    shown in words, never as the plan API's name."""
+    assert set(PARTS) <= set(AREAS), sorted(set(PARTS) - set(AREAS))

@@ -73,9 +73,10 @@ def test_the_overview_waiting_list_comes_from_the_one_read(
     assert "udtalelser mangler" in waiting and "Trivsel (WHO-5)" in waiting
     [read] = fake_planapi.requests
     parts = read.url.params["include"].split(",")
-    # As herself she also asks for her own part in others' plans (a family member's tasks).
+    # As herself she also asks for her own part in others' plans (a family member's tasks);
+    # of her plan only the goal, all the overview shows of it.
     assert parts == [
-        "plan",
+        "goal",
         "cases",
         "appointments",
         "contacts",
@@ -98,7 +99,7 @@ def test_a_power_of_attorney_asks_only_for_what_it_covers(
     serve(fake_planapi, "p-mette")
     pages.get("/overblik")
     [read] = fake_planapi.requests
-    assert read.url.params["include"] == "plan,appointments"
+    assert read.url.params["include"] == "goal,appointments"  # the goal needs plan:read
 
 
 def test_a_family_members_own_part_comes_in_the_same_one_read(

@@ -99,6 +99,40 @@ def test_include_reads_and_logs_only_the_named_parts(api: PlanAPI) -> None:
     assert entry["resource"] == "plan,cases"
 
 
+def test_the_goal_is_the_plans_goal_alone_and_is_logged_as_the_goal(api: PlanAPI) -> None:
+    me = citizen("p-mette")
+    before = log_of(api, "p-mette")
+    body = ok(api.get("/v1/persons/p-mette/overview", me, query={"include": "goal"}))
+    [entry] = new_entries(api, "p-mette", before)
+    assert entry["resource"] == "goal"
+    plan = ok(api.get("/v1/persons/p-mette/plan", me))
+    assert body["goal"] == {"plan_id": plan["id"], "overall_goal": plan["overall_goal"]}
+    assert body["parts"] == ["goal"] and body["plan"] is None
+    # Left to the default, the plan holds the goal: it is not read twice.
+    assert ok(api.get("/v1/persons/p-mette/overview", me))["goal"] is None
+
+
+def test_the_goal_is_null_without_a_plan(api: PlanAPI) -> None:
+    body = ok(
+        api.get("/v1/persons/p-freja/overview", citizen("p-freja"), query={"include": "goal"})
+    )
+    assert (body["parts"], body["goal"]) == (["goal"], None)
+
+
+@pytest.mark.parametrize("person_id", ["p-mette", "p-jonas", "p-anders"])
+def test_what_is_due_is_the_same_read_with_the_goal_or_the_whole_plan(
+    api: PlanAPI, person_id: str
+) -> None:
+    """With the goal the questionnaires read the plan's head and sub-goals only (not its
+    other parts): the same items, counts and dates as beside the whole plan."""
+    me = citizen(person_id)
+    include = ",".join(ALL_PARTS).replace("plan", "goal", 1)
+    lean = ok(api.get(f"/v1/persons/{person_id}/overview", me, query={"include": include}))
+    whole = ok(api.get(f"/v1/persons/{person_id}/overview", me))
+    assert lean["questionnaires"] == whole["questionnaires"]
+    assert [lean[p] for p in ALL_PARTS[1:]] == [whole[p] for p in ALL_PARTS[1:]]
+
+
 def test_a_preview_is_logged_once_as_a_preview_with_its_purpose(api: PlanAPI) -> None:
     before = log_of(api, "p-mette")
     ok(api.get("/v1/persons/p-mette/overview", caseworker("cw-lene"), query={"include": "plan"}))
@@ -223,6 +257,10 @@ def counted(app: Flask) -> Iterator[list[str]]:
 # custody, what her consent shares and the entry in her access log.
 MAX_QUERIES = {
     "/v1/persons/p-mette/overview": 18,
+    # As the portal's overview asks: the goal (plan row and sub-goals) instead of the plan.
+    "/v1/persons/p-mette/overview?include=goal,cases,appointments,contacts,consents,"
+    "questionnaires,involvements": 13,
+    "/v1/persons/p-mette/overview?include=goal": 4,
     "/v1/persons/p-anders/overview": 20,
     "/v1/persons/p-emma/overview?include=plan,cases": 15,
     "/v1/persons/p-mette/plan": 11,
