@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
 PAGES = {
     "overview": "/overblik",
@@ -34,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="portal base URL")
     parser.add_argument("--persona", default="p-mette", help="citizen to log in as")
-    parser.add_argument("--chromium", default=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--chromium", default=os.environ.get("CHROME_PATH", DEBIAN_CHROMIUM))
     parser.add_argument("--save", type=Path, help="directory for the full JSON reports")
     return parser.parse_args(argv)
 
@@ -58,6 +59,9 @@ def audit(url: str, cookie: str, chromium: str) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.chromium == DEBIAN_CHROMIUM:  # on a fresh machine: Debian's, as the tests do
+        apt_need = BENCH.parent / "scripts" / "apt_need.sh"
+        subprocess.run(["bash", str(apt_need), DEBIAN_CHROMIUM, "chromium"], check=True)
     if not LIGHTHOUSE.exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True)
     from portal.devstack import log_in

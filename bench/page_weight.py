@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+ROOT = Path(__file__).resolve().parent.parent
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
 BUDGETS_KB = {"first visit": 120.0, "warm navigation": 10.0}
 KINDS = {
     "Document": "HTML",
@@ -39,7 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--then", default="/min-plan", help="page of the warm navigation")
     parser.add_argument("--width", type=int, default=375, help="viewport width (px)")
     parser.add_argument("--list", action="store_true", help="also list every response")
-    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", DEBIAN_CHROMIUM))
     return parser.parse_args(argv)
 
 
@@ -93,6 +97,9 @@ class Recorder:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.chromium == DEBIAN_CHROMIUM:  # on a fresh machine: Debian's, as the tests do
+        apt_need = ROOT / "scripts" / "apt_need.sh"
+        subprocess.run(["bash", str(apt_need), DEBIAN_CHROMIUM, "chromium"], check=True)
     from playwright.sync_api import sync_playwright
 
     from portal.devstack import log_in
