@@ -29,7 +29,7 @@ bp = Blueprint("composite", __name__, url_prefix="/v1/persons/<id:person_id>")
 # part -> (scope it needs, how it is read). The order is the log entry's order.
 PARTS: dict[str, tuple[str, Callable[[Person], Any]]] = {
     "plan": ("plan:read", plan_of),
-    "goal": ("plan:read", goal_of),  # the plan's overall goal only: one query, not seven
+    "goal": ("plan:read", goal_of),  # the plan's overall goal only: two queries, not seven
     "cases": ("cases:read", cases_of),
     "appointments": ("appointments:read", lambda p: appointments_of(p, "upcoming")),
     "contacts": ("contacts:read", contacts_of),
