@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, String, UniqueConstraint, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import utcnow
@@ -62,29 +62,41 @@ def save(
     form_key: str,
     instrument: dict[str, Any] | None = None,
 ) -> QuestionnaireDraft:
-    # Two tabs (or two devices) of the same person may save, or send and so discard, at
-    # the same moment: the save that loses the race to create the row updates the row the
-    # other made, and one whose row was discarded under it makes the row anew.
-    for attempt in (1, 2):
-        draft = find(actor_id, person_id, instrument_id)
-        if draft is None:
-            draft = QuestionnaireDraft(
-                actor_id=actor_id, person_id=person_id, instrument_id=instrument_id
-            )
-            db.session.add(draft)
-        draft.instrument_version = instrument_version
-        draft.answers = dict(answers)
-        draft.form_key = form_key
-        draft.instrument = instrument
-        try:
-            db.session.commit()
-        except (IntegrityError, StaleDataError):
-            db.session.rollback()
-            if attempt == 2:
-                raise
-            continue
-        return draft
-    raise AssertionError("unreachable")
+    """Create or replace the draft in one statement (INSERT ... ON CONFLICT DO UPDATE).
+
+    Two tabs (or two devices) of the same person may save, or send and so discard, at the
+    same moment. A look for the row and then an insert or an update lost such races: the
+    row could appear between the look and the insert, be discarded and made again, and
+    the save failed (a 500 under load, twice in a row despite a retry). One statement
+    leaves nothing between: the last save wins, and a draft discarded meanwhile is made
+    anew."""
+    values = {
+        "actor_id": actor_id,
+        "person_id": person_id,
+        "instrument_id": instrument_id,
+        "instrument_version": instrument_version,
+        "answers": dict(answers),
+        "form_key": form_key,
+        "instrument": instrument,
+        "updated_at": utcnow(),
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(QuestionnaireDraft)
+    statement = (
+        insert.values(values)
+        .on_conflict_do_update(
+            index_elements=["actor_id", "person_id", "instrument_id"],
+            set_={name: insert.excluded[name] for name in _REPLACED},
+        )
+        .returning(QuestionnaireDraft)
+    )
+    draft: QuestionnaireDraft = db.session.scalars(statement).one()
+    db.session.commit()  # and so a draft this session had read before is read afresh
+    return draft
+
+
+# What a save replaces in an existing draft (the key stays).
+_REPLACED = ("instrument_version", "answers", "form_key", "instrument", "updated_at")
 
 
 def discard(actor_id: str, person_id: str, instrument_id: str) -> None:
