@@ -138,10 +138,15 @@ def expiring_consents(caller: Caller, person_id: str) -> list[waiting.WaitingIte
     """An active consent that runs out within 30 days: renew it in one step."""
     if not may_change(g.get("acting")):
         return []
+    ending = [
+        c for c in pages.load_consents(caller, person_id) if c.expires_within(RENEW_WITHIN_DAYS)
+    ]
+    if not ending:  # most days: the portal's own database is not asked at all
+        return []
     renewing = {m.resource_id for m in outbox.pending(person_id, [RENEW])}
     items = []
-    for consent in pages.load_consents(caller, person_id):
-        if not consent.expires_within(RENEW_WITHIN_DAYS) or consent.id in renewing:
+    for consent in ending:
+        if consent.id in renewing:
             continue
         items.append(
             waiting.WaitingItem(

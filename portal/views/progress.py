@@ -78,6 +78,9 @@ def due_questionnaires(caller: Caller, person_id: str) -> list[waiting.WaitingIt
     """Questionnaires the person (or their parent) can answer now."""
     if not _may_answer(g.get("acting")):
         return []
+    ready = [d for d in pages.load_due(caller, person_id) if d.status in ("due", "overdue")]
+    if not ready:  # most days: the portal's own database is not asked at all
+        return []
     pending = _pending(person_id)
     return [
         waiting.WaitingItem(
@@ -87,8 +90,8 @@ def due_questionnaires(caller: Caller, person_id: str) -> list[waiting.WaitingIt
             url=url_for("progress.answer", instrument_id=due.instrument_id),
             ready_since=due.due_on,
         )
-        for due in pages.load_due(caller, person_id)
-        if due.status in ("due", "overdue") and due.instrument_id not in pending
+        for due in ready
+        if due.instrument_id not in pending
     ]
 
 

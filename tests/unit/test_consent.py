@@ -24,6 +24,7 @@ from tests.unit import citizen_builders as b
 from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, assert_refused, normalize
 from tests.unit.error_focus import assert_error_focus
+from tests.unit.test_outbox import sql_sent
 
 PERSON = "p-mette"
 BASE = paths.person(PERSON)
@@ -472,6 +473,25 @@ def test_consent_far_from_expiry_or_preview_is_not_waiting(
         g.acting = SimpleNamespace(read_only=True, basis="caseworker_preview")
         preview = Caller("cw-lene", "caseworker", "caseworker_preview", "Opfølgning")
         assert expiring_consents(preview, PERSON) == []
+
+
+@pytest.mark.parametrize("days", [200, 3])
+def test_the_waiting_list_asks_the_portals_database_only_when_a_consent_runs_out(
+    fake_planapi: FakePlanAPI, client: FlaskClient, days: int
+) -> None:
+    """Most days nothing runs out: the overview then does not ask the portal's database
+    which renewals are on their way (a connection, a query, a rollback per page view)."""
+    routes(fake_planapi, [consent(expires_in_days=days)])
+    with client.application.test_request_context():
+        g.acting = SimpleNamespace(read_only=False, basis="self")
+        with sql_sent() as statements:
+            items = expiring_consents(Caller(PERSON, "citizen", "self"), PERSON)
+    outbox_reads = [s for s in statements if "FROM outbox_message" in s]
+    if days == 200:
+        assert (items, statements) == ([], [])
+    else:
+        assert [i.url for i in items] == ["/samtykke/c-mette/forny"]
+        assert len(outbox_reads) == 1, statements  # a renewal on its way hides the item
 
 
 # --- who may change what ---------------------------------------------------------------

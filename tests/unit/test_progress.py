@@ -21,6 +21,7 @@ from tests.unit import planapi_paths as paths
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
 from tests.unit.error_focus import assert_error_focus
 from tests.unit.progress_builders import due, goals, score, stored_response, who5
+from tests.unit.test_outbox import sql_sent
 
 PERSON = "p-mette"
 BASE = paths.person(PERSON)
@@ -480,3 +481,23 @@ def test_waiting_list_source(
     with app.test_request_context():
         g.acting = acting(read_only=True, basis="caseworker_preview")
         assert progress.due_questionnaires(caller, PERSON) == []
+
+
+@pytest.mark.parametrize("status", ["upcoming", "due"])
+def test_the_waiting_list_asks_the_portals_database_only_when_a_questionnaire_is_due(
+    app: Flask, fake_planapi: FakePlanAPI, status: str
+) -> None:
+    """Most days nothing is due: the overview then does not ask the portal's database which
+    answers are on their way (a connection, a query, a rollback per page view)."""
+    routes(fake_planapi, due_list=[due("who-5", status=status)])
+    caller = progress.Caller(actor_id=PERSON, actor_role="citizen", basis="self")
+    with app.test_request_context():
+        g.acting = acting()
+        with sql_sent() as statements:
+            items = progress.due_questionnaires(caller, PERSON)
+    outbox_reads = [s for s in statements if "FROM outbox_message" in s]
+    if status == "upcoming":
+        assert (items, statements) == ([], [])
+    else:
+        assert [i.url for i in items] == ["/saadan-gaar-det/who-5/besvar"]
+        assert len(outbox_reads) == 1, statements  # an answer on its way hides the item
