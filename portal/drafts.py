@@ -11,11 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, String, UniqueConstraint, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import db
+from portal.extensions import db, insert_for
 from portal.models import utcnow
 
 
@@ -80,8 +78,7 @@ def save(
         "instrument": instrument,
         "updated_at": utcnow(),
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(QuestionnaireDraft)
+    insert = insert_for(QuestionnaireDraft)
     statement = (
         insert.values(values)
         .on_conflict_do_update(

@@ -26,14 +26,12 @@ from typing import Any
 
 from flask import current_app, render_template
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from identity import Caller
 from portal.clients.base import PlanAPIError, PlanAPIForbidden
 from portal.clients.events import EventsClient, FeedEvent, NoticeRecipients
-from portal.extensions import db
+from portal.extensions import db, insert_for
 from portal.notices import channels as channel_module
 from portal.notices import rules, texts
 from portal.notices.models import Notice, NoticeEvent, NoticeFeedPosition, NoticeSettings
@@ -58,9 +56,7 @@ def _quiet() -> rules.Quiet:
 def _insert(model: type, rows: list[dict[str, Any]], *keys: str) -> None:
     if not rows:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(model).values(rows).on_conflict_do_nothing(index_elements=keys))
+    db.session.execute(insert_for(model).values(rows).on_conflict_do_nothing(index_elements=keys))
 
 
 def follow(limit: int = 100) -> int:
