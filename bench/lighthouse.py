@@ -59,12 +59,12 @@ def audit(url: str, cookie: str, chromium: str) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    from portal.devstack import apt_need, log_in
+
     if args.chromium == DEBIAN_CHROMIUM:  # on a fresh machine: Debian's, as the tests do
-        apt_need = BENCH.parent / "scripts" / "apt_need.sh"
-        subprocess.run(["bash", str(apt_need), DEBIAN_CHROMIUM, "chromium"], check=True)
+        apt_need(DEBIAN_CHROMIUM, "chromium")
     if not LIGHTHOUSE.exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True)
-    from portal.devstack import log_in
 
     client = log_in(args.url, args.persona)
     cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 BUDGETS_KB = {"first visit": 120.0, "warm navigation": 10.0}
 KINDS = {
@@ -97,12 +94,12 @@ class Recorder:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    if args.chromium == DEBIAN_CHROMIUM:  # on a fresh machine: Debian's, as the tests do
-        apt_need = ROOT / "scripts" / "apt_need.sh"
-        subprocess.run(["bash", str(apt_need), DEBIAN_CHROMIUM, "chromium"], check=True)
     from playwright.sync_api import sync_playwright
 
-    from portal.devstack import log_in
+    from portal.devstack import apt_need, log_in
+
+    if args.chromium == DEBIAN_CHROMIUM:  # on a fresh machine: Debian's, as the tests do
+        apt_need(DEBIAN_CHROMIUM, "chromium")
 
     client = log_in(args.url, args.persona)
     origin = urlsplit(args.url)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from portal.devstack import BIN, ROOT, free_port, log_in
+from portal.devstack import BIN, ROOT, apt_need, free_port, log_in
 
 PAGES = {"overview": "/overblik", "plan": "/min-plan", "appointments": "/aftaler"}
 BUDGET_P95_MS = 100.0
@@ -264,9 +264,7 @@ def start_ceiling(workers: int) -> tuple[subprocess.Popen[bytes], str]:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     levels = [int(u) for u in args.users.split(",")]
-    subprocess.run(
-        ["bash", str(ROOT / "scripts" / "apt_need.sh"), "/usr/bin/wrk", "wrk"], check=True
-    )
+    apt_need("/usr/bin/wrk", "wrk")
     client = log_in(args.url, args.persona)
     cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
     print(f"portal {args.url}, citizen {args.persona}, {args.duration} s per measurement")

@@ -32,6 +32,12 @@ BIN = Path(sys.executable).parent
 _HANDED_OUT: set[int] = set()
 
 
+def apt_need(binary: str, package: str) -> None:
+    """Install Debian's `package` if `binary` is missing (scripts/apt_need.sh; nothing when
+    it is there): what the bench scripts drive, wrk and Chromium, on a fresh machine."""
+    subprocess.run(["bash", str(ROOT / "scripts" / "apt_need.sh"), binary, package], check=True)
+
+
 def free_port() -> int:
     """A port nothing listens on now that this process has not handed out before: the
     kernel may give the same free port twice in a row, and two servers of one stack then

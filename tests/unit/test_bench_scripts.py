@@ -181,7 +181,7 @@ def test_a_chromium_bench_installs_debians_chromium_first_unless_given_another(
     def log_in(*args: object, **kwargs: object) -> None:
         raise _Stopped
 
-    monkeypatch.setattr(script.subprocess, "run", run)
+    monkeypatch.setattr(subprocess, "run", run)  # the scripts install through devstack
     monkeypatch.setattr(portal.devstack, "log_in", log_in)
     monkeypatch.setattr(script, "LIGHTHOUSE", ROOT / "bench" / "package.json", raising=False)
     with pytest.raises(_Stopped):
