@@ -40,6 +40,10 @@ class Config:
     SESSION_IDLE_TIMEOUT = _env_int("PORTAL_SESSION_IDLE_TIMEOUT", 15 * 60)
     SESSION_WARNING_BEFORE = _env_int("PORTAL_SESSION_WARNING_BEFORE", 2 * 60)
     PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT
+    # The store and the cookie are written when the session changes, not on every page: the
+    # idle clock (last_seen) is rewritten at most every few seconds (auth/guards.py
+    # TOUCH_EVERY), and that write renews both, so neither ends before the idle timeout.
+    SESSION_REFRESH_EACH_REQUEST = False
     # However active: after this the citizen logs in again (keep-alive cannot extend it).
     SESSION_ABSOLUTE_LIFETIME = _env_int("PORTAL_SESSION_ABSOLUTE_LIFETIME", 8 * 60 * 60)
 

@@ -9,6 +9,7 @@ provider's HTTP client; and the caseworker preview's own checks, behind the view
 from __future__ import annotations
 
 import time
+from email.utils import parsedate_to_datetime
 from typing import Any, get_args
 from urllib.parse import unquote
 
@@ -37,6 +38,7 @@ def last_seen(client: FlaskClient, value: float | None = None) -> float:
     with client.session_transaction() as stored:
         if value is not None:
             stored[SESSION_KEY]["last_seen"] = value
+            stored.modified = True  # a change inside the auth data, as touch() marks it
         return float(stored[SESSION_KEY]["last_seen"])
 
 
@@ -97,6 +99,40 @@ def test_the_session_is_rewritten_at_most_every_few_seconds(
     assert last_seen(client) == now
 
 
+def test_a_page_view_between_touches_writes_neither_the_store_nor_the_cookie(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a change of the session writes it (SESSION_REFRESH_EACH_REQUEST off); the touch
+    is one, and renews the store and the cookie to a full idle timeout from the touch."""
+    SignIn(client)("p-jonas", "Jonas Holm Nielsen")
+    client.get("/test/laes")  # the first page stores a CSRF token and Flask-Login's "_fresh"
+    interface: Any = client.application.session_interface
+    writes: list[float] = []
+    upsert = interface._upsert_session
+
+    def counted(lifetime: Any, stored: Any, store_id: str) -> None:
+        writes.append(lifetime.total_seconds())
+        upsert(lifetime, stored, store_id)
+
+    monkeypatch.setattr(interface, "_upsert_session", counted)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    last_seen(client, now - TOUCH_EVERY)
+    writes.clear()
+    page = client.get("/test/laes")
+    assert page.status_code == 200
+    assert (writes, page.headers.getlist("Set-Cookie")) == ([], []), "nothing changed"
+    last_seen(client, now - TOUCH_EVERY - 1)
+    writes.clear()
+    page = client.get("/test/laes")
+    idle = client.application.config["SESSION_IDLE_TIMEOUT"]
+    assert writes == [idle], "the touch writes the store, kept for a whole idle timeout"
+    (cookie,) = page.headers.getlist("Set-Cookie")
+    assert cookie.startswith("mo_session=") and "HttpOnly" in cookie
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0]).timestamp()
+    assert abs(expires - (now + idle)) <= 1, "the cookie lasts as long as the store"
+
+
 def test_a_static_file_does_not_use_up_the_timeout_message(client: FlaskClient) -> None:
     """The browser fetches the page's CSS too: the page itself still says why it ended."""
     SignIn(client)("p-jonas", "Jonas Holm Nielsen")
@@ -137,6 +173,7 @@ def test_a_session_naming_someone_without_a_basis_shows_nobody_on_any_page(
     assert banner is not None and "Emma" in normalize(banner.text)
     with client.session_transaction() as stored:
         stored[SESSION_KEY]["acting"]["subject_id"] = "p-oliver"
+        stored.modified = True  # a change inside the auth data
     page = PageChecker(client).get("/")  # a public page: no access check refuses it
     assert not page.select(".acting-banner") and "Emma" not in page.text
 
@@ -330,6 +367,7 @@ def test_each_check_lets_in_whom_it_names_and_refuses_the_rest_with_403(
     }
     with client.session_transaction() as stored:
         stored[SESSION_KEY]["acting"] = None  # no preview chosen
+        stored.modified = True  # a change inside the auth data
     assert client.get("/test/laes").status_code == 403
 
 
