@@ -39,11 +39,13 @@ class Config:
     SESSION_COOKIE_SECURE = True
     SESSION_IDLE_TIMEOUT = _env_int("PORTAL_SESSION_IDLE_TIMEOUT", 15 * 60)
     SESSION_WARNING_BEFORE = _env_int("PORTAL_SESSION_WARNING_BEFORE", 2 * 60)
-    PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT
     # The store and the cookie are written when the session changes, not on every page: the
     # idle clock (last_seen) is rewritten at most every few seconds (auth/guards.py
-    # TOUCH_EVERY), and that write renews both, so neither ends before the idle timeout.
+    # TOUCH_EVERY), and that write renews both. They outlive the idle end by a minute, so the
+    # page's own logout at the idle end (static/js/app.js) still finds its session and can
+    # say why; the idle end itself is enforced from last_seen, not by their lifetime.
     SESSION_REFRESH_EACH_REQUEST = False
+    PERMANENT_SESSION_LIFETIME = SESSION_IDLE_TIMEOUT + 60
     # However active: after this the citizen logs in again (keep-alive cannot extend it).
     SESSION_ABSOLUTE_LIFETIME = _env_int("PORTAL_SESSION_ABSOLUTE_LIFETIME", 8 * 60 * 60)
 

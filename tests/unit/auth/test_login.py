@@ -11,6 +11,8 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import cachelib.file
+import cachelib.simple
 import httpx
 import pytest
 from bs4 import BeautifulSoup
@@ -339,6 +341,32 @@ def test_idle_timeout_logs_out(flow: Flow, client: FlaskClient) -> None:
     assert not logged_in(client)
     page = PageChecker(client).get(response.location)
     assert "15" in page.text
+
+
+def at(monkeypatch: pytest.MonkeyPatch, moment: float) -> None:
+    """Set the clock of the login code and of the session store (cachelib's own import)."""
+    for where in (time, cachelib.file, cachelib.simple):
+        monkeypatch.setattr(where, "time", lambda: moment)
+
+
+def test_the_pages_own_logout_at_the_idle_end_still_finds_its_session(
+    flow: Flow, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """static/js/app.js posts the logout, reason timeout, when the idle time is up: the
+    session (and with it the CSRF token) must still be there to say why, not a CSRF error."""
+    flow.login("p-jonas")
+    token = csrf_token(client)
+    now = time.time()
+    with client.session_transaction() as session:
+        session[SESSION_KEY]["last_seen"] = now - 60
+        session.modified = True  # a change inside the auth data
+    at(monkeypatch, now)
+    assert client.get("/test/laes").status_code == 200  # touched: the store renewed now
+    idle = client.application.config["SESSION_IDLE_TIMEOUT"]
+    at(monkeypatch, now + idle + 2)  # the script, a moment late
+    response = client.post("/log-af", data={"csrf_token": token, "reason": "timeout"})
+    assert response.status_code == 302 and "timeout" in response.location, response.status
+    assert not logged_in(client)
 
 
 def test_keep_alive_extends_the_session(flow: Flow, client: FlaskClient) -> None:
