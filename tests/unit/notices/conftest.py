@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from time import tzset
 from typing import Any
 
 import httpx
@@ -116,3 +117,14 @@ def tick(app: Flask) -> list[str]:
         service.follow_all()
         service.queue_due(lambda notice_id: outcomes.append(service.send_one(notice_id)))
     return outcomes
+
+
+@pytest.fixture
+def server_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's own zone must not leak into plans or the clock (SQLite keeps a time's
+    digits and drops its offset)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    tzset()
+    yield
+    monkeypatch.undo()
+    tzset()

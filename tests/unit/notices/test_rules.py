@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from time import tzset
 from typing import Any
-
-import pytest
 
 from portal.clients.events import Coordinator, FeedEvent, NoticeRecipients, Recipient
 from portal.notices import rules
@@ -220,16 +216,6 @@ def test_a_message_from_the_caseworker_tells_the_citizen_one_from_the_citizen_th
     ]
     # A caseworker the feed does not name as answering her messages: nobody is told.
     assert plan(other, rec, saved) == []
-
-
-@pytest.fixture
-def server_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The server's own zone must not leak into plans (SQLite keeps a time's digits)."""
-    monkeypatch.setenv("TZ", "America/New_York")
-    tzset()
-    yield
-    monkeypatch.undo()
-    tzset()
 
 
 def test_someone_of_exactly_18_or_of_unknown_age_is_told_as_an_adult() -> None:
