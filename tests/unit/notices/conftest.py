@@ -23,6 +23,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from portal import create_app
+from portal.clients.events import Recipient
 from portal.devstack import free_port
 from portal.extensions import db
 from portal.notices import service
@@ -128,3 +129,14 @@ def server_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     tzset()
+
+
+# Every scope a notice may need: a recipient with all of them is told everything.
+ALL = ["person:read", "plan:read", "appointments:read", "consents:read", "questionnaires:read"]
+
+
+def person(pid: str, basis: str = "self", age: int | None = 41, scope: list[str] | None = None):
+    return Recipient(
+        person_id=pid, cpr="0101019999", name=pid, basis=basis, age=age,
+        scope=ALL if scope is None else scope,
+    )  # fmt: skip

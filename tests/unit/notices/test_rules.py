@@ -8,22 +8,15 @@ from typing import Any
 from portal.clients.events import Coordinator, FeedEvent, NoticeRecipients, Recipient
 from portal.notices import rules
 from portal.notices.models import NoticeSettings
+from tests.unit.notices.conftest import person
 
 NOON = datetime(2026, 3, 20, 11, 0, tzinfo=UTC)  # 12:00 in Copenhagen, before summer time
-ALL = ["person:read", "plan:read", "appointments:read", "consents:read", "questionnaires:read"]
 
 
 def event(type_: str, person: str = "p-mette", **data: Any) -> FeedEvent:
     return FeedEvent(
         id="ev-1", cursor="7", type=type_, person_id=person, resource="appointments/ap-1",
         at=NOON, data=data,
-    )  # fmt: skip
-
-
-def person(pid: str, basis: str = "self", age: int | None = 41, scope: list[str] | None = None):
-    return Recipient(
-        person_id=pid, cpr="0101019999", name=pid, basis=basis, age=age,
-        scope=ALL if scope is None else scope,
     )  # fmt: skip
 
 

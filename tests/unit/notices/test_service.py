@@ -30,11 +30,10 @@ from portal.notices import rules, service, texts
 from portal.notices.channels import ChannelError, Outgoing
 from portal.notices.models import Notice, NoticeEvent, NoticeFeedPosition, NoticeSettings
 from tests.unit.conftest import FakePlanAPI
-from tests.unit.notices.conftest import at
+from tests.unit.notices.conftest import at, person
 
 NOON = datetime(2026, 3, 20, 11, 0, tzinfo=UTC)  # 12:00 in Copenhagen, before summer time
 LEASE = timedelta(seconds=120)  # NOTICES_LEASE_SECONDS' default
-ALL = ["person:read", "plan:read", "appointments:read", "consents:read", "questionnaires:read"]
 _events = count(1)
 
 
@@ -91,10 +90,6 @@ def choose(app: Flask, person_id: str = "p-mette") -> None:
             )
         )  # fmt: skip
         db.session.commit()
-
-
-def person(pid: str, basis: str = "self", age: int | None = 41) -> Recipient:
-    return Recipient(person_id=pid, cpr="0101019999", name=pid, basis=basis, age=age, scope=ALL)
 
 
 def told(fake: FakePlanAPI, person_id: str, *people: Recipient) -> None:
