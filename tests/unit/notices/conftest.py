@@ -9,7 +9,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from time import tzset
@@ -27,6 +27,7 @@ from portal.clients.events import Recipient
 from portal.devstack import free_port
 from portal.extensions import db
 from portal.notices import service
+from portal.notices.models import NoticeSettings
 from portal.notices.standins import gateway_app
 from tests.unit.planapi.conftest import TOKEN, api_app, planapi_app  # noqa: F401 - fixtures
 
@@ -140,3 +141,19 @@ def person(pid: str, basis: str = "self", age: int | None = 41, scope: list[str]
         person_id=pid, cpr="0101019999", name=pid, basis=basis, age=age,
         scope=ALL if scope is None else scope,
     )  # fmt: skip
+
+
+def choose(
+    app: Flask, person_id: str = "p-mette", *, language: str = "da", muted: list[str] | None = None
+) -> None:
+    """Stored settings: a confirmed e-mail and mobile, in `language`, the `muted` kinds off."""
+    confirmed = datetime(2026, 1, 1, tzinfo=UTC)  # only that they were confirmed counts
+    with app.app_context():
+        db.session.merge(
+            NoticeSettings(
+                person_id=person_id, email=f"{person_id}@example.dk", email_confirmed_at=confirmed,
+                mobile="+4520304050", mobile_confirmed_at=confirmed, language=language,
+                muted=muted or [],
+            )
+        )  # fmt: skip
+        db.session.commit()

@@ -17,27 +17,11 @@ from portal.extensions import db
 from portal.notices import texts
 from portal.notices.channels import MEMO_NS
 from portal.notices.models import Notice, NoticeSettings
-from tests.unit.notices.conftest import Gateway, Mailbox, at, tick
+from tests.unit.notices.conftest import Gateway, Mailbox, at, choose, tick
 from tests.unit.planapi.conftest import TODAY, PlanAPI, citizen, ok, staff, who5
 
 NOON = datetime(TODAY.year, TODAY.month, TODAY.day, 11, 0, tzinfo=UTC)  # 12:00 in Copenhagen
 METTE_SECRETS = ("Mette", "090685", "0906852990", "Rehabiliteringsteamet", "Sundhedscentret")
-
-
-def choose(app: Flask, person_id: str, *, language: str = "da", muted: list[str] | None = None):
-    with app.app_context():
-        db.session.merge(
-            NoticeSettings(
-                person_id=person_id,
-                email=f"{person_id}@example.dk",
-                email_confirmed_at=NOON,
-                mobile="+4520304050",
-                mobile_confirmed_at=NOON,
-                language=language,
-                muted=muted or [],
-            )
-        )
-        db.session.commit()
 
 
 def demo_event(api_app: Flask, *args: str) -> None:

@@ -28,9 +28,9 @@ from portal.clients.events import FeedEvent, NoticeRecipients, Recipient
 from portal.extensions import db
 from portal.notices import rules, service, texts
 from portal.notices.channels import ChannelError, Outgoing
-from portal.notices.models import Notice, NoticeEvent, NoticeFeedPosition, NoticeSettings
+from portal.notices.models import Notice, NoticeEvent, NoticeFeedPosition
 from tests.unit.conftest import FakePlanAPI
-from tests.unit.notices.conftest import at, person
+from tests.unit.notices.conftest import at, choose, person
 
 NOON = datetime(2026, 3, 20, 11, 0, tzinfo=UTC)  # 12:00 in Copenhagen, before summer time
 LEASE = timedelta(seconds=120)  # NOTICES_LEASE_SECONDS' default
@@ -40,10 +40,10 @@ _events = count(1)
 # Builders --------------------------------------------------------------------------------
 
 
-def notice(app: Flask, **fields: Any) -> int:
+def notice_row(**fields: Any) -> dict[str, Any]:
     """One planned notice as follow() stores it: by default an e-mail to Mette about a new
     message, due at noon, not tried yet."""
-    values: dict[str, Any] = {
+    return {
         "event_id": f"ev-{next(_events)}",
         "event_seq": 1,
         "event_type": "message.received",
@@ -61,32 +61,24 @@ def notice(app: Flask, **fields: Any) -> int:
         "attempts": 0,
         "created_at": NOON,
     } | fields
+
+
+def notice(app: Flask, **fields: Any) -> int:
+    """notice_row(), stored; returns its id."""
     with app.app_context():
-        row = Notice(**values)
+        row = Notice(**notice_row(**fields))
         db.session.add(row)
         db.session.commit()
         return row.id
 
 
-def feed_event(app: Flask, type_: str, seq: int, resource: str, person: str = "p-mette") -> None:
+def feed_event(app: Flask, type_: str, seq: int, resource: str, person_id: str = "p-mette") -> None:
     """An event the notifier has taken in (what is_stale() compares with)."""
     with app.app_context():
         db.session.add(
             NoticeEvent(
-                event_id=f"ev-{next(_events)}", seq=seq, type=type_, person_id=person,
+                event_id=f"ev-{next(_events)}", seq=seq, type=type_, person_id=person_id,
                 resource=resource, at=NOON, data={},
-            )
-        )  # fmt: skip
-        db.session.commit()
-
-
-def choose(app: Flask, person_id: str = "p-mette") -> None:
-    """Confirmed e-mail and mobile, in Danish, nothing turned off."""
-    with app.app_context():
-        db.session.merge(
-            NoticeSettings(
-                person_id=person_id, email=f"{person_id}@example.dk", email_confirmed_at=NOON,
-                mobile="+4520304050", mobile_confirmed_at=NOON, language="da", muted=[],
             )
         )  # fmt: skip
         db.session.commit()
@@ -152,10 +144,12 @@ class Feed:
     events: list[dict[str, Any]] = field(default_factory=list)
     asked: list[tuple[str, str]] = field(default_factory=list)  # (after, limit) per request
 
-    def add(self, type_: str, resource: str = "plan", person: str = "p-mette", **data: Any) -> str:
+    def add(
+        self, type_: str, resource: str = "plan", person_id: str = "p-mette", **data: Any
+    ) -> str:
         seq = len(self.events) + 1
         one = FeedEvent(
-            id=f"feed-{seq}", cursor=str(seq), type=type_, person_id=person, resource=resource,
+            id=f"feed-{seq}", cursor=str(seq), type=type_, person_id=person_id, resource=resource,
             at=NOON, data=data,
         )  # fmt: skip
         self.events.append(one.model_dump(mode="json"))
@@ -247,7 +241,9 @@ def test_pages_are_of_100_events_unless_asked_otherwise(app: Flask, feed: Feed) 
     assert feed.asked == [("0", "100"), ("0", "100")]
 
 
-def test_a_planned_notice_waits_as_pending_and_not_tried_yet(app: Flask, feed: Feed) -> None:
+def test_a_planned_notice_is_pending_untried_and_due_in_utc_whatever_the_server_s_zone(
+    app: Flask, feed: Feed, server_in_new_york: None
+) -> None:
     choose(app)
     feed.add("plan.changed")
     follow(app)
@@ -285,11 +281,11 @@ def test_the_municipality_decides_whether_children_from_15_are_told(
     app: Flask, feed: Feed, fake_planapi: FakePlanAPI
 ) -> None:
     told(fake_planapi, "p-emma", person("p-emma", age=15))
-    feed.add("plan.changed", person="p-emma")
+    feed.add("plan.changed", person_id="p-emma")
     follow(app)
     assert planned(app) == []
     app.config["NOTICES_CHILD_FROM_15"] = True
-    feed.add("plan.changed", person="p-emma")
+    feed.add("plan.changed", person_id="p-emma")
     follow(app)
     assert planned(app) == [("feed-2", "p-emma", "digital_post", "pending", 0, NOON)]
 
@@ -340,15 +336,6 @@ def test_a_repeated_page_is_harmless_on_postgresql_too(app: Flask, feed: Feed) -
     assert targets["notice"] == [column.name for column in unique.columns]
 
 
-def test_planned_times_are_stored_in_utc_whatever_the_server_s_zone(
-    app: Flask, feed: Feed, server_in_new_york: None
-) -> None:
-    choose(app)
-    feed.add("plan.changed")
-    follow(app)
-    assert {when for *_, when in planned(app)} == {NOON}
-
-
 # Queueing what is due ----------------------------------------------------------------------
 
 
@@ -383,15 +370,8 @@ def test_what_cannot_be_sent_takes_no_place_in_a_batch(app: Flask, channels: Cha
 
 
 def test_no_more_than_500_notices_a_tick(app: Flask, channels: Channels) -> None:
-    base = {
-        "event_seq": 1, "event_type": "message.received", "person_id": "p-mette",
-        "resource": "messages/m-1", "recipient_id": "p-mette", "recipient_kind": "citizen",
-        "channel": "email", "slot": "now", "kind": "message_received",
-        "address": "mette@example.dk", "language": "da", "send_after": NOON,
-        "status": "pending", "attempts": 0, "created_at": NOON,
-    }  # fmt: skip
     with app.app_context():
-        db.session.execute(insert(Notice), [base | {"event_id": f"bulk-{n}"} for n in range(501)])
+        db.session.execute(insert(Notice), [notice_row() for _ in range(501)])
         db.session.commit()
     assert len(queue(app)) == 500
     assert len(queue(app)) == 1
@@ -408,6 +388,8 @@ def test_no_more_than_500_notices_a_tick(app: Flask, channels: Channels) -> None
 def test_a_notice_taken_between_reading_and_marking_it_is_not_queued(
     app: Flask, channels: Channels, monkeypatch: pytest.MonkeyPatch, meanwhile: dict[str, Any]
 ) -> None:
+    """Another worker acts between queue_due()'s read of what is due and its marking: the
+    mark must not overwrite what that worker recorded (the read is wrapped to make room)."""
     due = notice(app)
     read = db.session.scalars
 
@@ -418,6 +400,7 @@ def test_a_notice_taken_between_reading_and_marking_it_is_not_queued(
 
     monkeypatch.setattr(db.session, "scalars", scalars)
     assert queue(app) == []
+    assert stored(app, due, *meanwhile) == meanwhile
 
 
 # Sending one notice ------------------------------------------------------------------------
@@ -449,7 +432,7 @@ def test_a_notice_is_sent_once_and_recorded_as_sent(app: Flask, channels: Channe
 def test_a_worker_is_named_by_its_host_and_process(app: Flask, channels: Channels) -> None:
     send(app, notice(app), owner=None)
     (message,) = channels.sent
-    assert message.sent_by == f"{socket.gethostname()}:{os.getpid()}" == service.worker_id()
+    assert message.sent_by == f"{socket.gethostname()}:{os.getpid()}"
 
 
 def test_a_worker_that_died_holding_a_notice_keeps_it_until_its_lease_runs_out(
@@ -457,7 +440,7 @@ def test_a_worker_that_died_holding_a_notice_keeps_it_until_its_lease_runs_out(
 ) -> None:
     held = notice(app)
     channels.fail = RuntimeError("the worker was killed while sending")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="killed while sending"):
         send(app, held, "worker-1")
     assert stored(app, held, "status", "attempts", "lease_owner", "lease_until") == {
         "status": "pending",
@@ -480,12 +463,14 @@ def test_a_worker_records_the_outcome_of_its_own_notice_only(
     """Two threads of one worker share its name: one finishing must not touch the other's."""
     held, other = notice(app), notice(app)
     channels.fail = RuntimeError("this thread died while sending")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="died while sending"):
         send(app, held, "worker-1")
     channels.fail = None
     assert send(app, other, "worker-1") == "sent"
-    assert stored(app, held)["status"] == "pending"
-    assert stored(app, held)["lease_owner"] == "worker-1"
+    assert stored(app, held, "status", "lease_owner") == {
+        "status": "pending",
+        "lease_owner": "worker-1",
+    }
 
 
 def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_one_that_took_over(
@@ -500,11 +485,13 @@ def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_one_that_took_over(
         channels.fail = ChannelError("timed out")  # worker-1's own try, at last
 
     channels.meanwhile = another_worker_takes_over
-    with pytest.raises(ChannelError):
+    with pytest.raises(ChannelError, match="timed out"):
         send(app, slow, "worker-1")
-    assert stored(app, slow)["status"] == "sent"
-    assert stored(app, slow)["sent_at"] == later
-    assert stored(app, slow)["last_error"] is None
+    assert stored(app, slow, "status", "sent_at", "last_error") == {
+        "status": "sent",
+        "sent_at": later,
+        "last_error": None,
+    }
 
 
 @pytest.fixture
@@ -547,7 +534,7 @@ def test_a_database_busy_for_five_tries_is_given_up_on(
 ) -> None:
     waits = busy_database(5)
     sent = notice(app)
-    with pytest.raises(OperationalError):
+    with pytest.raises(OperationalError, match="locked"):
         send(app, sent)
     assert waits == pytest.approx([0.2, 0.4, 0.6, 0.8])
     assert stored(app, sent)["status"] == "pending"  # sent again once the lease runs out
@@ -569,14 +556,20 @@ def test_a_notice_made_stale_by_a_later_event_is_dropped(app: Flask, channels: C
 def test_only_a_later_event_that_supersedes_it_about_the_same_thing_makes_a_notice_stale(
     app: Flask, channels: Channels
 ) -> None:
+    # Later, but about another appointment, ...
     moved = notice(app, event_type="appointment.moved", event_seq=1,
                    resource="appointments/ap-1", kind="appointment_moved")  # fmt: skip
     feed_event(app, "appointment.moved", seq=2, resource="appointments/ap-2")
+    # ... about the same consent, but not news that replaces the warning, ...
+    assert "consent.granted" not in rules.SUPERSEDED_BY["consent.expiring"]
     expiring = notice(app, event_type="consent.expiring", event_seq=3,
                       resource="consents/c-1", kind="consent_expiring")  # fmt: skip
     feed_event(app, "consent.granted", seq=4, resource="consents/c-1")
-    assert [send(app, moved), send(app, expiring)] == ["sent", "sent"]
-    assert "consent.granted" not in rules.SUPERSEDED_BY["consent.expiring"]
+    # ... or about someone else's plan (every person's plan is the resource "plan").
+    changed = notice(app, event_type="plan.changed", event_seq=5, resource="plan",
+                     kind="plan_changed")  # fmt: skip
+    feed_event(app, "plan.changed", seq=6, resource="plan", person_id="p-emma")
+    assert [send(app, moved), send(app, expiring), send(app, changed)] == ["sent"] * 3
 
 
 def test_an_sms_due_in_quiet_hours_waits_for_their_end(app: Flask, channels: Channels) -> None:
@@ -601,9 +594,10 @@ def test_an_sms_due_in_quiet_hours_waits_for_their_end(app: Flask, channels: Cha
 
 @pytest.mark.parametrize(
     ("tried", "backoff"),
-    [(0, 60), (2, 240), (6, 3600)],  # 30 s doubled for every try before, at most an hour
+    # 30 s doubled for every try before, at most an hour; the seventh try is not the last
+    [(0, 60), (2, 240), (6, 3600)],
 )
-def test_a_failed_send_is_tried_again_later_each_time_later(
+def test_a_failed_send_is_tried_again_after_a_wait_that_doubles_up_to_an_hour(
     app: Flask, channels: Channels, tried: int, backoff: int
 ) -> None:
     failing = notice(app, attempts=tried)
@@ -625,21 +619,27 @@ def test_a_failed_send_is_tried_again_later_each_time_later(
     assert queue(app) == [failing]
 
 
-def test_the_eighth_failed_try_is_the_last(app: Flask, channels: Channels) -> None:
-    seventh, eighth = notice(app, attempts=6), notice(app, attempts=7)
-    channels.fail = ChannelError("451 try again later")
-    for failing in (seventh, eighth):
-        with pytest.raises(ChannelError):
-            send(app, failing)
-    assert [stored(app, n)["status"] for n in (seventh, eighth)] == ["pending", "failed"]
-
-
-def test_a_text_that_is_not_safe_is_never_tried_again(app: Flask, channels: Channels) -> None:
-    unsafe = notice(app)
-    channels.fail = texts.UnsafeText("notice text contains CPR number")
-    with pytest.raises(texts.UnsafeText):
-        send(app, unsafe)
-    assert stored(app, unsafe)["status"] == "failed"
+@pytest.mark.parametrize(
+    ("tried", "error"),
+    [
+        (7, ChannelError("451 try again later")),  # the eighth try is the last
+        (0, texts.UnsafeText("notice text contains CPR number")),  # the first, if not safe
+    ],
+    ids=["eighth-try", "unsafe-text"],
+)
+def test_a_send_that_failed_for_good_is_never_tried_again(
+    app: Flask, channels: Channels, tried: int, error: Exception
+) -> None:
+    failing = notice(app, attempts=tried)
+    channels.fail = error
+    with pytest.raises(type(error), match=re.escape(str(error))):
+        send(app, failing)
+    assert stored(app, failing, "status", "last_error") == {
+        "status": "failed",
+        "last_error": str(error),
+    }
+    at(app, NOON + timedelta(days=1))
+    assert queue(app) == []
 
 
 # What is sent ------------------------------------------------------------------------------
@@ -662,8 +662,10 @@ def test_a_questionnaire_link_names_the_questionnaire(app: Flask, channels: Chan
 
 
 def test_a_message_built_outside_a_worker_names_no_sender(app: Flask, channels: Channels) -> None:
+    """outgoing() is public: a message it builds for anyone but a worker carries no worker's
+    name (the e-mail channel adds its X-Notice-Worker header only for a name)."""
     preview = notice(app)
-    with app.app_context(), app.test_request_context("/"):
+    with app.test_request_context("/"):
         row = db.session.get(Notice, preview)
         assert row is not None
         assert service.outgoing(row).sent_by == ""
@@ -710,13 +712,22 @@ def test_the_plan_in_a_letter_is_read_as_its_recipient_would_read_it(
     ]
 
 
-def test_a_plan_in_a_language_without_a_file_name_of_its_own_is_named_in_danish(
-    app: Flask, channels: Channels, fake_planapi: FakePlanAPI, fridge_plans: list[Caller]
+@pytest.mark.parametrize(
+    ("language", "filename"),
+    [("en", "my-plan.pdf"), ("kl", "min-plan.pdf")],  # no name in Greenlandic: the Danish
+)
+def test_the_plan_s_file_is_named_in_the_letter_s_language_else_in_danish(
+    app: Flask,
+    channels: Channels,
+    fake_planapi: FakePlanAPI,
+    fridge_plans: list[Caller],
+    language: str,
+    filename: str,
 ) -> None:
     told(fake_planapi, "p-emma", person("p-emma", age=12), person("p-parent", "custody"))
-    send(app, letter(app, "p-parent", language="kl"))
+    send(app, letter(app, "p-parent", language=language))
     (message,) = channels.sent
-    assert [a.filename for a in message.attachments] == ["min-plan.pdf"]
+    assert [a.filename for a in message.attachments] == [filename]
 
 
 def test_a_letter_waits_while_the_plan_cannot_be_read(
@@ -727,6 +738,7 @@ def test_a_letter_waits_while_the_plan_cannot_be_read(
     with pytest.raises(ChannelError, match=r"^plan PDF: plan API unavailable"):
         send(app, waiting)
     assert channels.sent == []
+    assert stored(app, waiting)["status"] == "pending"
     assert str(stored(app, waiting)["last_error"]).startswith("plan PDF: plan API unavailable")
 
 
