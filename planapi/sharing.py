@@ -78,6 +78,8 @@ def _of_person(person_id: str, moment: datetime) -> Sharing:
         )
         .join(Consent, Consent.id == ConsentScope.consent_id)
         .where(Consent.person_id == person_id)
+        # The order of_consents lists them in: the older consent's departments first.
+        .order_by(Consent.granted_at, Consent.id, ConsentScope.position)
     ).all()
     return _summarise([(d, sw, cw, exp) for d, sw, cw, exp in rows], moment)
 

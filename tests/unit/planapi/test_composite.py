@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from planapi.extensions import db
+from planapi.models import Consent, ConsentScope
 from tests.unit.planapi.conftest import (
     PlanAPI,
     attorney,
@@ -309,3 +311,32 @@ def test_the_overview_reads_when_each_questionnaire_was_last_answered_not_every_
     assert not [s for s in responses if "answers" in s.replace("answered", "")], responses
     answered = [q for q in body["questionnaires"] if q["last_answered_at"]]
     assert answered, "Mette's seeded answers no longer show"
+
+
+def test_what_is_shared_lists_the_departments_alike_whichever_read_works_it_out(
+    api: PlanAPI, api_app: Flask
+) -> None:
+    """A consent given before Mette's but stored after it: the plan's own read asks the
+    database, the overview works it out from the consents it read, and both list the
+    departments in the order the consents were given (the stored order is no order)."""
+    with api_app.app_context():
+        first = db.session.scalars(select(Consent).where(Consent.person_id == "p-mette")).one()
+        given = {scope.department for scope in first.scopes}
+        other = next(d for d in ("youth", "children_family", "health", "social") if d not in given)
+        db.session.add(
+            Consent(
+                id="c-given-before", person_id="p-mette", purpose=first.purpose,
+                legal_basis=first.legal_basis, text_version=first.text_version,
+                granted_by_id="p-mette", granted_by_name=first.granted_by_name,
+                granted_by_kind="citizen", granted_at=first.granted_at - timedelta(days=30),
+                expires_at=first.expires_at,
+                scopes=[ConsentScope(id="cs-given-before", position=0, department=other,
+                                     information="Oplysninger")],
+            )
+        )  # fmt: skip
+        db.session.commit()
+    me = citizen("p-mette")
+    sharing = ok(api.get("/v1/persons/p-mette/plan", me))["sharing"]
+    assert sharing["shared_departments"][0] == other
+    overview = ok(api.get("/v1/persons/p-mette/overview", me))
+    assert overview["plan"]["sharing"] == sharing
