@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import html5lib
@@ -108,9 +110,25 @@ def fake_planapi() -> FakePlanAPI:
     return FakePlanAPI()
 
 
+class SessionClient(FlaskClient):
+    """A test client whose `session_transaction` keeps a change made inside the session's
+    nested data (`session["auth"]["acting"] = None`). Flask marks a session modified only
+    when a key of its own is set, and the portal writes its session store only when it is
+    modified (SESSION_REFRESH_EACH_REQUEST is off), so such a change would be dropped."""
+
+    @contextmanager
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        with super().session_transaction(*args, **kwargs) as session:
+            before = copy.deepcopy(dict(session))
+            yield session
+            if dict(session) != before:
+                session.modified = True
+
+
 @pytest.fixture
 def app(fake_planapi: FakePlanAPI) -> Iterator[Flask]:
     app = create_app({"PLANAPI_TRANSPORT": httpx.MockTransport(fake_planapi)}, env="test")
+    app.test_client_class = SessionClient
     # No app context stays pushed during the test: requests must each get their own `g`.
     with app.app_context():
         db.create_all()

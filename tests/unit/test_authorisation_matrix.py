@@ -139,7 +139,6 @@ class Visitor:
             sign_in(*mette, caseworker=("cw-peter", "Peter Holm"))
             with client.session_transaction() as session:
                 session["auth"]["acting"] = None
-                session.modified = True  # a change inside the auth data
 
 
 CITIZEN_READ = frozenset({"citizen_login", "citizen", "citizen_write"})

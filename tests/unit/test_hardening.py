@@ -59,7 +59,6 @@ def lene(client: FlaskClient, fake_planapi: FakePlanAPI) -> None:
     SignIn(client)("p-mette", "Mette", caseworker=("cw-lene", "Lene Bach"))
     with client.session_transaction() as session:
         session["auth"]["acting"] = None
-        session.modified = True  # a change inside the auth data
     fake_planapi.on(
         "GET",
         paths.caseload("cw-lene"),
@@ -163,7 +162,6 @@ def test_a_power_of_attorney_whose_scope_shrank_since_the_choice_is_noticed(
     # The scope the session was given at the choice still holds: nothing to notice.
     with client.session_transaction() as session:
         session["auth"]["acting"]["scope"] = ["plan:read"]
-        session.modified = True  # a change inside the auth data
     assert normalize(pages.get("/kontakt", status=403).h1.text) == "Din fuldmagt dækker ikke dette"
 
 

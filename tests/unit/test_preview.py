@@ -45,7 +45,6 @@ def lene(client: FlaskClient, sign_in: SignIn, fake_planapi: FakePlanAPI) -> Non
     sign_in(caseworker=("cw-lene", "Lene Bach"))
     with client.session_transaction() as session:
         session["auth"]["acting"] = None
-        session.modified = True  # a change inside the auth data
     fake_planapi.on(
         "GET",
         paths.caseload("cw-lene"),

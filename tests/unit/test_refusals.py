@@ -53,7 +53,6 @@ def test_a_caseworker_without_a_preview_is_sent_to_the_caseload(
     sign_in("p-mette", "Mette Lund Sørensen", caseworker=("cw-lene", "Lene Bach"))
     with client.session_transaction() as session:
         session["auth"]["acting"] = None
-        session.modified = True  # a change inside the auth data
     soup = pages.get("/overblik", status=403)
     assert normalize(soup.h1.text) == "Siden viser en borgers oplysninger"
     assert "forhåndsvisning af en borger i din sagsstamme" in normalize(soup.text)
@@ -149,7 +148,6 @@ def test_a_session_claiming_another_basis_than_the_plan_api_gave_is_refused(
     assert normalize(outside.h1.text) == "Din fuldmagt dækker ikke dette"
     with client.session_transaction() as session:
         session["auth"]["acting"]["basis"] = "custody"
-        session.modified = True  # a change inside the auth data
     fake_planapi.on("GET", paths.consents("p-mette"), json=b.items())
     fake_planapi.on("GET", paths.plan("p-mette"), json=b.plan())
     before = len(fake_planapi.requests)

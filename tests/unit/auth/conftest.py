@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 
 from auth.simulator import create_app as create_simulator
 from auth.simulator.provider import Issuer
-from tests.unit.conftest import FakePlanAPI
+from tests.unit.conftest import FakePlanAPI, SessionClient
 
 PORTAL = "http://localhost"  # Flask's test client
 CLIENT_ID = "mit-overblik"
@@ -232,6 +232,7 @@ def make_portal(simulator: Simulator, fake_planapi: FakePlanAPI, **config: Any) 
         },
         env="test",
     )
+    app.test_client_class = SessionClient
     with app.app_context():
         from portal.extensions import db
 
