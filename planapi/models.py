@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -510,3 +511,13 @@ class Event(db.Model):  # type: ignore[name-defined]
     resource: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class DataVersion(db.Model):  # type: ignore[name-defined]
+    """One row, one number: raised by a trigger on every table but the access log (and this)
+    in each transaction that changes data, as it commits (migration 0006). A composite
+    read's version stamp starts from it (planapi/freshness.py); the demo's reset keeps it."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)

@@ -131,10 +131,12 @@ def _heads(condition: ColumnElement[bool]) -> Select[Any]:
 PERSON: BindParameter[str] = bindparam("person_id")
 IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 OWN_PLAN = _heads(PLANS.c.person_id == PERSON)
-NAMED_IN = _heads(
-    PLANS.c.id.in_(select(MEMBERS.c.plan_id).where(MEMBERS.c.person_id == PERSON))
-    & (PLANS.c.person_id != PERSON)
+_NAMING = PLANS.c.id.in_(select(MEMBERS.c.plan_id).where(MEMBERS.c.person_id == PERSON)) & (
+    PLANS.c.person_id != PERSON
 )
+NAMED_IN = _heads(_NAMING)
+# Whose plans those are, in the same order, without reading them (a repeat read's log).
+OWNERS_NAMING = select(PLANS.c.person_id).where(_NAMING).order_by(PLANS.c.id)
 PART_ROWS = {
     name: select(table).where(table.c.plan_id.in_(IDS)).order_by(table.c.plan_id, table.c.position)
     for name, table in PARTS.items()
@@ -164,6 +166,11 @@ def own_plan_head(person_id: str) -> PlanHead | None:
 def plans_naming(person_id: str) -> list[PlanRead]:
     """The plans of others that name the person as a member, ordered by id, each whole."""
     return _whole(NAMED_IN, person_id)
+
+
+def owners_naming(person_id: str) -> list[str]:
+    """The owners of the plans `plans_naming` reads, in its order."""
+    return [row.person_id for row in rows_of(OWNERS_NAMING, person_id=person_id)]
 
 
 def rows_of(statement: Select[Any], **params: Any) -> Sequence[Row[Any]]:

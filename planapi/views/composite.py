@@ -4,6 +4,10 @@
 the caller's basis covers but `goal`, which the plan holds): one basis check, one
 access-log entry naming every part read ("plan,appointments,contacts,..."), one response.
 The single-resource reads stay for other clients.
+
+Each answer carries an ETag (planapi/freshness.py); a repeat read that sends it back in
+If-None-Match while nothing has changed is answered 304 without reading the parts, after
+the same check and with the same access-log entries.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from typing import Any
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from planapi import serialize, sharing
+from planapi import freshness, serialize, sharing
 from planapi.access import authorize_parts
 from planapi.extensions import db
 from planapi.models import Person
+from planapi.plan_rows import owners_naming
 from planapi.problems import invalid
 from planapi.views.consents import consent_rows, consents_of
-from planapi.views.involvements import involvements_of
+from planapi.views.involvements import involvements_of, log_member_reads
 from planapi.views.plan import appointments_of, cases_of, contacts_of, goal_of, plan_of
 from planapi.views.questionnaires import due_of
 
@@ -56,13 +61,22 @@ def _included() -> tuple[list[str], bool]:
 @bp.get("/overview")
 def overview(person_id: str) -> ResponseReturnValue:
     names, explicit = _included()
-    _, person, allowed = authorize_parts(
+    version = freshness.data_version()  # before any row of the answer, the person's too
+    caller, person, allowed = authorize_parts(
         person_id, {n: PARTS[n][0] for n in names}, explicit=explicit
     )
+    etag = None if version is None else freshness.stamp(version, person.id, caller, allowed)
+    if etag is not None and freshness.unchanged(request, etag):
+        if "involvements" in allowed:  # the plan owners' entries, as the full read writes
+            log_member_reads(owners_naming(person.id), caller)
+        db.session.commit()  # the access-log entries
+        return "", 304, {"ETag": etag, "Cache-Control": "private, no-cache"}
     body: dict[str, Any] = {"person": serialize.person_ref(person), "parts": allowed}
     if "consents" in allowed:  # what the plan and questionnaires share, from the same rows
         sharing.of_consents(person.id, consent_rows(person))
     for name in PARTS:
         body[name] = PARTS[name][1](person) if name in allowed else None
     db.session.commit()  # the access-log entry (and any consent expiry) with the answer
-    return body
+    if etag is None:
+        return body
+    return body, 200, {"ETag": etag, "Cache-Control": "private, no-cache"}

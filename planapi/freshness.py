@@ -1,0 +1,65 @@
+"""Repeat reads: a composite read's version stamp (its ETag), and when a 304 may answer.
+
+A composite read's answer depends on many tables, other people's rows among them, and on
+the clock. Rather than list those inputs (a list that misses one shows a citizen stale
+data), the stamp covers all of them at once:
+
+- the data version, which every committed change to any table but the access log raises
+  (migration 0006), read *before* the answer's rows: a change committed between the two
+  only gives the answer a stamp older than its rows, so the next read is a full one;
+- the minute on the server's clock (`clock.now()`, so PLANAPI_TODAY too): whatever depends
+  on the time (an appointment that has ended, a consent that ran out, a questionnaire
+  falling due, a child turning 18) is at most a minute behind, never behind a change;
+- who asks for whom, on what basis, and the parts the basis allows, worked out afresh on
+  every read (the caller's rights are never taken from a stamp);
+- this server's code (`BUILD`), so a new release never answers 304 to an old answer.
+
+A 304 still checks the caller and writes the access-log entries a full read writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Request
+from sqlalchemy import select
+
+from planapi import clock
+from planapi.access import Caller
+from planapi.extensions import db
+from planapi.models import DataVersion
+
+
+def build_of(root: Path) -> str:
+    """A digest of this server's code and contract, the same in every worker process."""
+    digest = hashlib.sha256()
+    for path in sorted([*root.rglob("*.py"), root / "openapi.yaml"]):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+BUILD = build_of(Path(__file__).resolve().parent)
+VERSION = select(DataVersion.n).where(DataVersion.id == 1)
+
+
+def data_version() -> int | None:
+    """The data version in the read's transaction; None without its row (no stamp then)."""
+    return db.session.connection().execute(VERSION).scalar()
+
+
+def stamp(version: int, person_id: str, caller: Caller, parts: list[str]) -> str:
+    """The ETag of a composite read of `parts` of this person's data by this caller now."""
+    minute = clock.now().strftime("%Y-%m-%dT%H:%M")
+    who = [person_id, caller.actor_id, caller.role, caller.basis]
+    key = "\n".join([BUILD, str(version), minute, *who, *parts])
+    return f'"{version}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"'
+
+
+def unchanged(request: Request, etag: str) -> bool:
+    """The caller holds the answer this ETag names (If-None-Match, RFC 9110 13.1.2; weak
+    comparison, as the RFC asks for this header; `*` holds any)."""
+    header = request.headers.get("If-None-Match", "")
+    held = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in held or "*" in held
