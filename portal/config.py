@@ -68,6 +68,8 @@ class Config:
     PLANAPI_SERVICE_TOKEN = _env("PLANAPI_SERVICE_TOKEN", "")
     PLANAPI_TIMEOUT = float(_env("PLANAPI_TIMEOUT", "2.0"))
     PLANAPI_READ_RETRIES = _env_int("PLANAPI_READ_RETRIES", 1)
+    # Composite answers held per process for a repeat read (portal/clients/overview.py); 0: none.
+    PLANAPI_HELD_ANSWERS = _env_int("PLANAPI_HELD_ANSWERS", 256)
 
     # The portal's own address as citizens reach it (https://mitoverblik.kommune.dk):
     # absolute links (OIDC redirect, calendar feed) and the trusted hosts come from it,

@@ -140,6 +140,7 @@ class PlanAPIClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         if has_request_context() and g.get("planapi_timed_out"):
             # One page waits for one timeout at most, not one per call (the 3-second budget).
@@ -154,7 +155,7 @@ class PlanAPIClient:
                     path,
                     params=params,
                     json=json,
-                    headers=self._headers(idempotency_key),
+                    headers=self._headers(idempotency_key) | (headers or {}),
                 )
             except httpx.InvalidURL as exc:
                 # An id from the address bar that cannot even be a URL names nothing.

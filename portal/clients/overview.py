@@ -9,8 +9,13 @@ None.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Literal, get_args
+from typing import Any, Literal, cast, get_args
+
+from flask import Flask, current_app
 
 from portal.clients.appointments import Appointment
 from portal.clients.base import APIModel, PlanAPIClient
@@ -59,9 +64,90 @@ class Overview(APIModel):
         return None if self.contacts is None else self.contacts.ordered()
 
 
+# For whom, which parts, who asks and on what basis (which says the role): one answer each.
+Key = tuple[str, str, str, str]
+
+
+class HeldAnswers:
+    """The last composite answer per caller, person and parts, with its ETag, in this
+    process: the next read of the same sends the ETag, and a 304 means it is still the
+    answer. The plan API decides that on every read (it checks the caller, logs, and keeps
+    no stamp across a change or past the minute), so an answer is never shown without its
+    say; what is held is only the work of reading and parsing it again.
+
+    At most `size` answers, none older than `max_age` seconds (the plan API's stamps last a
+    minute at most, so an older answer would only be read again), the least recently used
+    dropped first. A held Overview is shared between requests: models are frozen, and the
+    pages build their own lists from it.
+    """
+
+    def __init__(self, size: int, max_age: float = 120.0) -> None:
+        self.size = size
+        self.max_age = max_age
+        self._held: OrderedDict[Key, tuple[float, str, Overview]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Key) -> tuple[str, Overview] | None:
+        with self._lock:
+            found = self._held.get(key)
+            if found is None:
+                return None
+            if time.monotonic() - found[0] > self.max_age:
+                del self._held[key]
+                return None
+            self._held.move_to_end(key)
+            return found[1], found[2]
+
+    def put(self, key: Key, etag: str, overview: Overview) -> None:
+        with self._lock:  # with size 0, dropped again at once
+            self._held[key] = (time.monotonic(), etag, overview)
+            self._held.move_to_end(key)
+            while len(self._held) > self.size:
+                self._held.popitem(last=False)
+
+    def forget(self, actor_id: str) -> None:
+        """Drop what this caller read (at logout: nothing of theirs stays after them)."""
+        with self._lock:
+            for key in [k for k in self._held if k[2] == actor_id]:
+                del self._held[key]
+
+
+def held_answers(app: Flask) -> HeldAnswers:
+    """This app's held answers (one per process), made at first use."""
+    found = app.extensions.get("planapi_held_answers")
+    if found is None:
+        found = app.extensions["planapi_held_answers"] = HeldAnswers(
+            app.config["PLANAPI_HELD_ANSWERS"]
+        )
+    return cast(HeldAnswers, found)
+
+
+def forget_held_answers(app: Flask, user: Any = None, **_: Any) -> None:
+    """At logout (Flask-Login's user_logged_out): drop what that user read."""
+    actor_id = getattr(user, "actor_id", None)
+    if actor_id:
+        held_answers(app).forget(actor_id)
+
+
 class OverviewClient(PlanAPIClient):
     def get_overview(self, person_id: str, include: Iterable[Part]) -> Overview:
-        """GET /v1/persons/{person_id}/overview?include=… (the parts in the contract's order)."""
+        """GET /v1/persons/{person_id}/overview?include=… (the parts in the contract's order),
+        with If-None-Match when an answer to the same read is held (a 304 returns it)."""
         wanted = set(include)
         parts = ",".join(p for p in PARTS if p in wanted)
-        return self.get(f"/v1/persons/{person_id}/overview", Overview, params={"include": parts})
+        path = f"/v1/persons/{person_id}/overview"
+        if self.caller is None:
+            return self.get(path, Overview, params={"include": parts})
+        held = held_answers(current_app)
+        caller = self.caller
+        key: Key = (person_id, parts, caller.actor_id, caller.basis)
+        found = held.get(key)
+        extra = {"If-None-Match": found[0]} if found else None
+        response = self._send("GET", path, params={"include": parts}, headers=extra)
+        if response.status_code == 304 and found:
+            return found[1]
+        overview: Overview = self._parse(self._check(response), Overview)
+        etag = response.headers.get("ETag")
+        if etag:
+            held.put(key, etag, overview)
+        return overview
