@@ -67,6 +67,12 @@ TESTS = {
         "tests/unit/planapi/test_consent_authz.py",
     ],
     "planapi/idempotency.py": ["tests/unit/planapi/test_writes.py"],
+    "planapi/freshness.py": ["tests/unit/planapi/test_freshness.py"],
+    # What the portal holds for a repeat read: its own tests and the pages that read.
+    "portal/clients/overview.py": [
+        "tests/unit/test_held_answers.py",
+        "tests/unit/test_planapi_calls.py",
+    ],
     # The consent, progress and message journeys hand their writes to the outbox too.
     "portal/outbox.py": [
         "tests/unit/test_outbox.py",
@@ -96,7 +102,12 @@ TESTS = {
 # child per mutant, so two children at once rebuilt and removed each other's database (a
 # mutant "killed" by the other child's teardown: seen for two equivalent mutants). The
 # notices' sending tests run on that plan API too (its `api_app` fixture).
-ONE_AT_A_TIME = {"planapi/access.py", "planapi/idempotency.py", "portal/notices/service.py"}
+ONE_AT_A_TIME = {
+    "planapi/access.py",
+    "planapi/freshness.py",
+    "planapi/idempotency.py",
+    "portal/notices/service.py",
+}
 # Not linked into a module's directory: results, caches, and what is written per run.
 NOT_LINKED = {"mutants", "var", ".git", ".venv", "pyproject.toml", ".mypy_cache", ".ruff_cache"}
 

