@@ -135,8 +135,10 @@ _NAMING = PLANS.c.id.in_(select(MEMBERS.c.plan_id).where(MEMBERS.c.person_id == 
     PLANS.c.person_id != PERSON
 )
 NAMED_IN = _heads(_NAMING)
-# Whose plans those are, in the same order, without reading them (a repeat read's log).
+# Whose plans those are, in the same order, without reading them (a repeat read's log),
+# and whether there are any (asked with the data version: planapi/freshness.py).
 OWNERS_NAMING = select(PLANS.c.person_id).where(_NAMING).order_by(PLANS.c.id)
+NAMED = select(PLANS.c.id).where(_NAMING).exists()
 PART_ROWS = {
     name: select(table).where(table.c.plan_id.in_(IDS)).order_by(table.c.plan_id, table.c.position)
     for name, table in PARTS.items()

@@ -61,13 +61,14 @@ def _included() -> tuple[list[str], bool]:
 @bp.get("/overview")
 def overview(person_id: str) -> ResponseReturnValue:
     names, explicit = _included()
-    version = freshness.data_version()  # before any row of the answer, the person's too
+    look = freshness.first_look(person_id)  # before any row of the answer, the person's too
     caller, person, allowed = authorize_parts(
         person_id, {n: PARTS[n][0] for n in names}, explicit=explicit
     )
+    version = look.version
     etag = None if version is None else freshness.stamp(version, person.id, caller, allowed)
     if etag is not None and freshness.unchanged(request, etag):
-        if "involvements" in allowed:  # the plan owners' entries, as the full read writes
+        if "involvements" in allowed and look.named:  # the owners' entries, as a full read
             log_member_reads(owners_naming(person.id), caller)
         db.session.commit()  # the access-log entries
         return "", 304, {"ETag": etag, "Cache-Control": "private, no-cache"}
