@@ -65,8 +65,8 @@ def first_look(person_id: str) -> FirstLook:
     """The data version, before any row of the answer, in the statement that reads the
     person (into the session, where the caller's check finds them)."""
     row = db.session.execute(FIRST_LOOK, {"person_id": person_id}).first()
-    if row is None:
-        return FirstLook(None, None, False)
+    if row is None:  # no such person: the caller's check answers 404, whatever `named` is
+        return FirstLook(None, None, False)  # equivalent: above
     return FirstLook(row.Person, row.version, bool(row.named))
 
 

@@ -223,6 +223,11 @@ def test_the_version_is_read_before_anything_of_the_answer(api: PlanAPI, api_app
     assert not any("data_version" in s for s in statements[1:])
 
 
+def test_a_read_for_nobody_is_refused_as_before(api: PlanAPI) -> None:
+    answer = problem(read(api, "/v1/persons/p-nobody/overview", citizen("p-mette"), "*"), 404)
+    assert answer["detail"] == "No person with id 'p-nobody'."
+
+
 def test_without_the_version_row_there_is_no_stamp(api: PlanAPI, api_app: Flask) -> None:
     with api_app.app_context():
         db.session.execute(text("DELETE FROM data_version"))
