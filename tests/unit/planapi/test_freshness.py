@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text, update
+from sqlalchemy import Engine, event, select, text, update
 
 from planapi import clock, freshness
 from planapi.access import Caller
@@ -384,3 +384,59 @@ def test_two_writers_in_opposite_order_both_commit(api_app: Flask) -> None:
     thread.join(timeout=30)
     assert not errors and not thread.is_alive()
     assert version(api_app) >= before + 2  # once per transaction (PostgreSQL), per row (SQLite)
+
+
+def statements_of_a_read(api: PlanAPI, api_app: Flask, path: str, who: As) -> int:
+    ok(api.get(path, who))  # warm
+    with counted(api_app) as statements:
+        ok(api.get(path, who))
+    return len(statements)
+
+
+def test_a_change_committed_at_any_point_of_a_read_is_in_the_next_one(
+    api: PlanAPI, api_app: Flask
+) -> None:
+    """Another connection commits a change to Anders's task in Emma's plan right after each
+    statement of a read of his overview in turn; sent back, that read's ETag never gets a
+    304, so the change is in the next answer. (With the version read after the rows, this
+    fails on PostgreSQL: planted. On SQLite the reader holds the write lock from its log
+    entry on, so a change can only come before that: after the first statement.)"""
+    path = "/v1/persons/p-anders/overview"
+    anders = citizen("p-anders")
+    with api_app.app_context():
+        engine = db.engine
+        concurrent_writers = engine.dialect.name == "postgresql"
+        db.session.remove()
+    total = statements_of_a_read(api, api_app, path, anders) if concurrent_writers else 1
+    for at in range(1, total + 1):
+        what = f"Ændret efter sætning {at}"
+        hook, executed = committing_after(engine, at, what)
+        event.listen(engine, "after_cursor_execute", hook)
+        try:
+            first = api.get(path, anders)
+        finally:
+            event.remove(engine, "after_cursor_execute", hook)
+        ok(first)
+        assert executed[0] >= at
+        again = read(api, path, anders, first.headers["ETag"])
+        [part] = ok(again)["involvements"]
+        assert part["tasks"][0]["what"] == what, at
+
+
+def committing_after(engine: Engine, at: int, what: str) -> tuple[Any, list[int]]:
+    """A cursor hook that commits a new text for Anders's task on another connection right
+    after the `at`-th statement, and the count of statements it saw."""
+    executed = [0]
+
+    def hook(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        executed[0] += 1
+        if executed[0] == at:
+            with engine.connect() as other:
+                other.execute(
+                    update(Agreement)
+                    .where(Agreement.responsible_person_id == "p-anders")
+                    .values(what=what)
+                )
+                other.commit()
+
+    return hook, executed
