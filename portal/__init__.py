@@ -9,7 +9,6 @@ from cachelib import FileSystemCache, SimpleCache
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import user_logged_out
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -28,7 +27,7 @@ from portal import (
 )
 from portal import config as config_module
 from portal.clients import base as planapi_base
-from portal.clients.overview import forget_held_answers
+from portal.clients import overview as planapi_overview
 from portal.directory import PlanAPIDirectory
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
 from portal.login_states import DatabaseLoginStates
@@ -80,7 +79,7 @@ def create_app(config: dict[str, Any] | None = None, env: str | None = None) -> 
     limiter.init_app(app)
     server_session.init_app(app)
     planapi_base.init_app(app)
-    user_logged_out.connect(forget_held_answers, app)  # nothing a user read outlives them
+    planapi_overview.init_app(app)  # the answers held for repeat reads
     i18n.init_app(app)
     security.init_app(app)
     compression.init_app(app)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any, Literal, cast, get_args
 
 from flask import Flask, current_app
+from flask_login import user_logged_out
 
 from portal.clients.appointments import Appointment
 from portal.clients.base import APIModel, Caller, PlanAPIClient
@@ -113,13 +114,15 @@ class HeldAnswers:
                 del self._held[key]
 
 
+def init_app(app: Flask) -> None:
+    """This app's held answers (one per process), made at start, and dropped per user at
+    logout (Flask-Login's user_logged_out): nothing a user read outlives them."""
+    app.extensions["planapi_held_answers"] = HeldAnswers(app.config["PLANAPI_HELD_ANSWERS"])
+    user_logged_out.connect(forget_held_answers, app)
+
+
 def held_answers(app: Flask) -> HeldAnswers:
-    """This app's held answers (one per process), made at first use."""
-    found = app.extensions.get("planapi_held_answers")
-    if found is None:
-        found = app.extensions["planapi_held_answers"] = HeldAnswers(
-            app.config["PLANAPI_HELD_ANSWERS"]
-        )
+    found = app.extensions["planapi_held_answers"]
     return cast(HeldAnswers, found)  # equivalent: cast(None, ...) - cast only tells mypy
 
 
