@@ -67,17 +67,16 @@ def overview(person_id: str) -> ResponseReturnValue:
     )
     version = look.version
     etag = None if version is None else freshness.stamp(version, person.id, caller, allowed)
+    stamped = {"ETag": etag, "Cache-Control": "private, no-cache"} if etag else {}
     if etag is not None and freshness.unchanged(request, etag):
         if "involvements" in allowed and look.named:  # the owners' entries, as a full read
             log_member_reads(owners_naming(person.id), caller)
         db.session.commit()  # the access-log entries
-        return "", 304, {"ETag": etag, "Cache-Control": "private, no-cache"}
+        return "", 304, stamped
     body: dict[str, Any] = {"person": serialize.person_ref(person), "parts": allowed}
     if "consents" in allowed:  # what the plan and questionnaires share, from the same rows
         sharing.of_consents(person.id, consent_rows(person))
     for name in PARTS:
         body[name] = PARTS[name][1](person) if name in allowed else None
     db.session.commit()  # the access-log entry (and any consent expiry) with the answer
-    if etag is None:
-        return body
-    return body, 200, {"ETag": etag, "Cache-Control": "private, no-cache"}
+    return body, 200, stamped
