@@ -118,7 +118,9 @@ def init_app(app: Flask) -> None:
     """This app's held answers (one per process), made at start, and dropped per user at
     logout (Flask-Login's user_logged_out): nothing a user read outlives them."""
     app.extensions["planapi_held_answers"] = HeldAnswers(app.config["PLANAPI_HELD_ANSWERS"])
-    user_logged_out.connect(forget_held_answers, app)
+    # Without the sender it is the same: a logout is sent by its app, and the receiver
+    # forgets in the app it is given.
+    user_logged_out.connect(forget_held_answers, app)  # equivalent: above
 
 
 def held_answers(app: Flask) -> HeldAnswers:
