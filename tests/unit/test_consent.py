@@ -480,7 +480,7 @@ def test_the_waiting_list_asks_the_portals_database_only_when_a_consent_runs_out
     fake_planapi: FakePlanAPI, client: FlaskClient, days: int
 ) -> None:
     """Most days nothing runs out: the overview then does not ask the portal's database
-    which renewals are on their way (a connection, a query, a rollback per page view)."""
+    which renewals are on their way (a connection and a query per page view)."""
     routes(fake_planapi, [consent(expires_in_days=days)])
     with client.application.test_request_context():
         g.acting = SimpleNamespace(read_only=False, basis="self")

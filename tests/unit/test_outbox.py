@@ -12,6 +12,7 @@ import httpx
 import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
+from sqlalchemy.engine import Connection
 
 from portal import outbox
 from portal.clients.base import Caller, PlanAPIRejected, Write
@@ -42,12 +43,15 @@ def count() -> int:
 
 
 @contextmanager
-def sql_sent() -> Iterator[list[str]]:
-    """The SQL statements sent inside the block, whitespace folded (needs an app context)."""
+def sql_sent(isolation: list[str] | None = None) -> Iterator[list[str]]:
+    """The SQL statements sent inside the block, whitespace folded (needs an app context);
+    and into `isolation`, each one's connection's isolation level option ("" for none)."""
     statements: list[str] = []
 
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+    def record(conn: Connection, cursor: object, statement: str, *args: object) -> None:
         statements.append(" ".join(statement.split()))
+        if isolation is not None:
+            isolation.append(conn.get_execution_options().get("isolation_level", ""))
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
@@ -65,6 +69,54 @@ def test_delivered_at_once_when_the_plan_api_answers(app: Flask, fake_planapi: F
     sent = fake_planapi.requests[-1]
     assert sent.headers["Idempotency-Key"] == KEY
     assert sent.headers["X-Actor-Id"] == "p-mette" and sent.headers["X-Basis"] == "self"
+
+
+def columns(message: OutboxMessage) -> dict[str, object]:
+    return {c.key: getattr(message, c.key) for c in OutboxMessage.__table__.columns}
+
+
+def test_a_request_that_has_not_used_the_database_reads_pending_in_one_autocommit_statement(
+    app: Flask, fake_planapi: FakePlanAPI
+) -> None:
+    """The overview's case: no transaction for one read (on PostgreSQL a BEGIN and a
+    ROLLBACK, two round trips), and the same rows as the session would give."""
+    fake_planapi.down("POST", PATH)
+    with app.test_request_context():
+        submit()
+        submit(OTHER_FORM)
+        held = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        expected = [columns(m) for m in held]
+    with app.test_request_context():
+        isolation: list[str] = []
+        with sql_sent(isolation) as statements:
+            found = outbox.pending("p-mette")
+            assert outbox.pending("p-mette", ["consent.withdraw"]) == found  # read once
+        assert not db.session().in_transaction(), "the request's session was not begun"
+    assert len(statements) == 1 and "FROM outbox_message" in statements[0], statements
+    assert isolation == ["AUTOCOMMIT"]
+    assert [columns(m) for m in found] == expected and len(expected) == 2
+
+
+def test_reading_pending_inside_a_transaction_sees_its_rows_and_never_commits_them(
+    app: Flask,
+) -> None:
+    """Once a request has its transaction, pending() reads through it: its own rows not yet
+    committed count, and a rollback still takes them back."""
+    with app.test_request_context():
+        db.session.add(
+            OutboxMessage(
+                idempotency_key="not-committed",
+                kind="consent.withdraw",
+                person_id="p-mette",
+                path=PATH,
+                payload={},
+                caller={},
+            )
+        )
+        db.session.flush()
+        assert [m.idempotency_key for m in outbox.pending("p-mette")] == ["not-committed"]
+        db.session.rollback()
+        assert count() == 0, "reading pending committed the request's transaction"
 
 
 def test_the_same_key_twice_sends_once(app: Flask, fake_planapi: FakePlanAPI) -> None:
