@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_datetime, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 TZ = ZoneInfo("Europe/Copenhagen")
@@ -138,13 +141,28 @@ def page_translations() -> NullTranslations:
 
     A page's templates call gettext about seventy times; Flask-Babel finds the catalog
     afresh on each call (three context look-ups and the locale's name built as a string).
-    Keyed by the locale object itself, so `force_locale` (a notice in the recipient's
-    language) gets its own catalog and the request's comes back after it."""
-    locale = get_locale()
-    memo = g.get("_page_translations")
-    if memo is None or memo[0] is not locale:
-        memo = g._page_translations = (locale, get_translations())
-    return memo[1]
+    Kept where Flask-Babel itself keeps a request's catalog (`babel_translations` on its
+    request namespace), which its `force_locale` empties for the block (a notice in the
+    recipient's language gets its own catalog) and gives back after, and `refresh()`
+    drops."""
+    babel_ctx = g.get("_flask_babel")
+    if babel_ctx is None:  # Flask-Babel has not looked at this request yet
+        return get_translations()
+    translations: NullTranslations | None = getattr(babel_ctx, "babel_translations", None)
+    if translations is None:
+        translations = babel_ctx.babel_translations = get_translations()
+    return translations
+
+
+@pass_eval_context
+def template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates: what Jinja's own (new-style) gettext does, marked
+    safe where the template escapes and always formatted with `%`, in one call instead of
+    three (Jinja's `_` looks `gettext` up and calls it, which calls the catalog)."""
+    text: str = page_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - a translation, as Jinja's i18n extension does
+    return text % variables
 
 
 def init_app(app: Flask) -> None:
@@ -156,6 +174,7 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: page_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
     app.jinja_env.globals.update(today=today, date_example=date_example)
     app.jinja_env.filters.update(
         danish=danish,

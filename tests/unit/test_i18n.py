@@ -84,3 +84,20 @@ def test_templates_translate_in_the_locale_in_force_also_inside_force_locale(app
         assert page.render() == "Overview"
     with app.test_request_context(headers={"Accept-Language": "da"}):
         assert page.render() == "Overblik"
+
+
+def test_template_gettext_does_what_jinjas_own_does(app: Flask) -> None:
+    """portal.i18n.template_gettext stands in for Jinja's new-style gettext: translated,
+    the values escaped once where the template escapes (and not where it does not), and
+    always formatted, so '%%' is one '%' with or without values."""
+    escaping = app.jinja_env.from_string(
+        "{{ _('Citizen: %(name)s', name=who) }}|{{ gettext('Overview') }}|{{ _('100%%') }}"
+    )
+    plain = app.jinja_env.from_string(
+        "{% autoescape false %}{{ _('Citizen: %(name)s', name=who) }}{% endautoescape %}"
+    )
+    with app.test_request_context(headers={"Accept-Language": "da"}):
+        assert escaping.render(who="<b>Bo & Co</b>") == (
+            "Borger: &lt;b&gt;Bo &amp; Co&lt;/b&gt;|Overblik|100%"
+        )
+        assert plain.render(who="<b>") == "Borger: <b>"
