@@ -137,6 +137,26 @@ def _configure_jinja(app: Flask) -> None:
         return url
 
     app.jinja_env.globals["fixed_url"] = fixed_url
+
+    def icon(name: str, label: str | None = None, classes: str = "") -> Markup:
+        """An icon from the sprite (static/img/icons.svg), hidden from screen readers unless
+        it has a label. A function, not a macro: a page shows up to a dozen, and a macro
+        call and each template's import of the macro cost more than the icon's HTML."""
+        return Markup(
+            '<svg class="icon-svg{}" focusable="false"{}><use href="{}#{}"></use></svg>'
+        ).format(
+            Markup(" ") + classes if classes else "",
+            Markup(' role="img" aria-label="{}"').format(label)
+            if label
+            else Markup(' aria-hidden="true"'),
+            fixed_url("static", "img/icons.svg"),
+            name,
+        )
+
+    app.jinja_env.globals["icon"] = icon
+    # A global, not from the context processor, so macros imported without the page's
+    # context (cached once per process) can ask it too.
+    app.jinja_env.globals["has_endpoint"] = app.view_functions.__contains__
     fragments: dict[tuple[Any, ...], Markup] = {}
 
     def fragment(name: str, **values: Any) -> Markup:
@@ -160,7 +180,6 @@ def _configure_jinja(app: Flask) -> None:
         endpoints = current_app.view_functions
         return {
             "acting": g.get("acting"),
-            "has_endpoint": endpoints.__contains__,
             "nav_endpoints": tuple(e for e, _ in NAV_ITEMS if e in endpoints and _covered(e)),
             "current_locale": str(get_locale()),
             "authority": {
