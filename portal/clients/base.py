@@ -8,13 +8,15 @@ so views only ever see models or one of the exceptions below.
 from __future__ import annotations
 
 import functools
+import json as jsonlib
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
+import urllib3
 from flask import Flask, current_app, g, has_request_context
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -85,19 +87,117 @@ class Write:
 
 def init_app(app: Flask) -> None:
     """Create the pooled HTTP client once per app (and per process)."""
-    transport = app.config.get("PLANAPI_TRANSPORT")
-    timeout = app.config["PLANAPI_TIMEOUT"]
-    app.extensions["planapi_http"] = httpx.Client(
-        base_url=app.config["PLANAPI_URL"],
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 1.0)),
-        headers={
-            "Authorization": f"Bearer {app.config['PLANAPI_SERVICE_TOKEN']}",
+    app.extensions["planapi_http"] = PlanAPIHTTP(
+        app.config["PLANAPI_URL"],
+        timeout=app.config["PLANAPI_TIMEOUT"],
+        token=app.config["PLANAPI_SERVICE_TOKEN"],
+        transport=app.config.get("PLANAPI_TRANSPORT"),
+    )
+
+
+class PlanAPIHTTP:
+    """HTTP to the plan API: kept-alive connections (urllib3's pool), one request at a time.
+
+    Not httpx.Client: building its request and answer cost about 0.5 ms of CPU per call,
+    against 0.1 ms for the same request through urllib3, and a page makes one call. The
+    answer is still an `httpx.Response` and the failures httpx's exceptions (timeouts as
+    `httpx.TimeoutException`, refused or reset as `httpx.TransportError`), so the clients
+    and their tests see one interface. With a `transport` (the tests' fake plan API, an
+    in-process plan API) the same request goes to it instead of the network. The plan API
+    is reached directly: proxy settings in the environment are not used."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        parts = urlsplit(base_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.prefix = parts.path.rstrip("/")  # a plan API under a path: https://host/hoi
+        self.timeout = timeout
+        self.headers = {
+            "Authorization": f"Bearer {token}",
             "Accept": "application/json",
             "User-Agent": "mit-overblik-portal",
-        },
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-        transport=transport,
-    )
+        }
+        self.transport = transport
+        self.pool = (
+            None
+            if transport is not None
+            else urllib3.connection_from_url(self.origin, maxsize=20, block=False, retries=False)
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        target = self.prefix + path
+        if params:
+            target += "?" + urlencode({k: _query_value(v) for k, v in params.items()})
+        sent = self.headers | (headers or {})
+        body = None
+        if json is not None:
+            body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            sent["Content-Type"] = "application/json"
+        seconds = timeout or self.timeout
+        content = body.encode() if body is not None else None
+        if self.pool is None:
+            return self._through_transport(method, target, sent, content, seconds)
+        try:
+            answer = self.pool.urlopen(
+                method,
+                target,
+                body=content,
+                headers=sent,
+                redirect=False,
+                timeout=urllib3.Timeout(connect=min(seconds, 1.0), read=seconds),
+            )
+        # NewConnectionError is a ConnectTimeoutError in urllib3: refused is not slow.
+        except urllib3.exceptions.NewConnectionError as exc:
+            raise httpx.ConnectError(str(exc)) from exc
+        except urllib3.exceptions.ConnectTimeoutError as exc:
+            raise httpx.ConnectTimeout(str(exc)) from exc
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise httpx.ReadTimeout(str(exc)) from exc
+        except urllib3.exceptions.LocationValueError as exc:
+            raise httpx.InvalidURL(str(exc)) from exc
+        except urllib3.exceptions.HTTPError as exc:  # reset, closed mid-answer, bad framing
+            raise httpx.RemoteProtocolError(str(exc)) from exc
+        return httpx.Response(answer.status, headers=answer.headers, content=answer.data)
+
+    def _through_transport(
+        self, method: str, target: str, headers: dict[str, str], body: bytes | None, seconds: float
+    ) -> httpx.Response:
+        assert self.transport is not None
+        request = httpx.Request(
+            method,
+            self.origin + target,
+            headers=headers,
+            content=body,
+            extensions={"timeout": httpx.Timeout(seconds, connect=min(seconds, 1.0)).as_dict()},
+        )
+        response = self.transport.handle_request(request)
+        response.read()
+        return response
+
+    def get(self, path: str, timeout: float | None = None) -> httpx.Response:
+        return self.request("GET", path, timeout=timeout)
+
+
+def _query_value(value: Any) -> str:
+    """A query parameter's value as httpx wrote it: true/false, "" for None."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 # Every segment of a plan-API path is a word of the contract or an id/version, and those
@@ -121,9 +221,9 @@ def resource_path(path: str) -> str:
 class PlanAPIClient:
     """Base for the resource clients. Subclasses only name paths and models."""
 
-    def __init__(self, caller: Caller | None = None, http: httpx.Client | None = None):
+    def __init__(self, caller: Caller | None = None, http: PlanAPIHTTP | None = None):
         self.caller = caller
-        self.http: httpx.Client = http or current_app.extensions["planapi_http"]
+        self.http: PlanAPIHTTP = http or current_app.extensions["planapi_http"]
         self.read_retries: int = current_app.config["PLANAPI_READ_RETRIES"] if http is None else 0
 
     def _headers(self, idempotency_key: str | None = None) -> dict[str, str]:
