@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal import cadence, charts, scoring
+from portal.i18n import format_date
 from portal.clients.questionnaires import WHO5, Instrument, Score
 
 

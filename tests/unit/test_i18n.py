@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import flask_babel
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask_babel import force_locale
@@ -101,3 +102,39 @@ def test_template_gettext_does_what_jinjas_own_does(app: Flask) -> None:
             "Borger: &lt;b&gt;Bo &amp; Co&lt;/b&gt;|Overblik|100%"
         )
         assert plain.render(who="<b>") == "Borger: <b>"
+
+
+def test_dates_formatted_once_are_what_flask_babel_formats(app: Flask) -> None:
+    """portal.i18n formats with Babel directly and keeps each result (the pages show the
+    same dates on every view); it must say exactly what Flask-Babel says, in Copenhagen
+    time, across the changes to and from summer time, and for a naive or a UTC moment."""
+    utc = ZoneInfo("UTC")
+    moments = [
+        datetime(2026, 3, 29, 0, 59, tzinfo=utc),  # 01:59 winter time
+        datetime(2026, 3, 29, 1, 0, tzinfo=utc),  # 03:00 summer time
+        datetime(2026, 10, 25, 0, 30, tzinfo=utc),  # 02:30 summer time
+        datetime(2026, 10, 25, 1, 30, tzinfo=utc),  # 02:30 winter time
+        datetime(2026, 12, 31, 23, 30, tzinfo=utc),  # new year's day in Copenhagen
+        datetime(2026, 6, 1, 9, 5),  # naive: taken as Copenhagen time
+    ]
+    patterns = ["EEEE 'den' d. MMMM y 'kl.' HH.mm", "EEEE d MMMM y 'at' HH:mm", "HH.mm"]
+    for lang in ("da", "en", "da"):  # and back: each language keeps its own
+        _formats_as_flask_babel(app, lang, moments, patterns)
+
+
+def _formats_as_flask_babel(
+    app: Flask, lang: str, moments: list[datetime], patterns: list[str]
+) -> None:
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        for moment in moments:
+            local = moment.astimezone(i18n.TZ) if moment.tzinfo else moment.replace(tzinfo=i18n.TZ)
+            for pattern in patterns:
+                expected = flask_babel.format_datetime(local, pattern)
+                assert i18n.format_datetime(moment, pattern) == expected, (moment, pattern)
+                assert i18n.format_datetime(moment, pattern) == expected, "the kept one"
+            day = local.date()
+            for pattern in ("d. MMMM y", "EEEE d MMMM y", "MMMM"):
+                assert i18n.format_date(day, pattern) == flask_babel.format_date(day, pattern)
+        assert i18n.long_date(date(2026, 12, 3)) == (
+            "torsdag den 3. december 2026" if lang == "da" else "Thursday 3 December 2026"
+        )
