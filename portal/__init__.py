@@ -112,6 +112,9 @@ def _prepare_sessions(app: Flask) -> None:
         (config_module.ROOT / "var").mkdir(exist_ok=True)
 
 
+URLS_KEPT = 4096  # addresses kept per process by the templates' url_for (`page_url`)
+
+
 def _configure_jinja(app: Flask) -> None:
     from jinja2 import FileSystemBytecodeCache, StrictUndefined
 
@@ -124,18 +127,32 @@ def _configure_jinja(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     # The page layout; the plan as PDF (portal/pdf.py) renders the same pages in its own.
     app.jinja_env.globals["page_layout"] = "layouts/base.html"
-    fixed_urls: dict[tuple[str, str, str], str] = {}
+    built_urls: dict[tuple[Any, ...], str] = {}
 
-    def fixed_url(endpoint: str, filename: str = "") -> str:
-        """`url_for` for an address that stays the same while the app runs (a static file,
-        a page without arguments), built once per process: the layout asks for 24 a page."""
-        key = (request.script_root, endpoint, filename)
-        url = fixed_urls.get(key)
+    def page_url(endpoint: str, **values: Any) -> str:
+        """`url_for` for templates, built once per process for each endpoint and values: a
+        path here depends on nothing else (no subdomains, and the static build's file names
+        are fixed at start), and a page asks for about 35. A relative endpoint, an address
+        with its host (`_external`) or an unhashable value is built afresh. Bounded: when
+        full, it starts over."""
+        if endpoint.startswith(".") or values.get("_external"):
+            return url_for(endpoint, **values)
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        try:
+            url = built_urls.get(key)
+        except TypeError:  # a list or dict among the values
+            return url_for(endpoint, **values)
         if url is None:
-            url = url_for(endpoint, filename=filename) if filename else url_for(endpoint)
-            fixed_urls[key] = url
+            if len(built_urls) >= URLS_KEPT:
+                built_urls.clear()
+            url = built_urls[key] = url_for(endpoint, **values)
         return url
 
+    def fixed_url(endpoint: str, filename: str = "") -> str:
+        """The address of a static file or of a page without arguments."""
+        return page_url(endpoint, filename=filename) if filename else page_url(endpoint)
+
+    app.jinja_env.globals["url_for"] = page_url
     app.jinja_env.globals["fixed_url"] = fixed_url
 
     def icon(name: str, label: str | None = None, classes: str = "") -> Markup:
