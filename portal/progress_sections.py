@@ -12,8 +12,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal import cadence, charts, scoring
-from portal.i18n import format_date
 from portal.clients.questionnaires import WHO5, Instrument, Score
+from portal.i18n import format_date
 
 
 def _month(day: date) -> str:
