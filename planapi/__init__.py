@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.routing import BaseConverter
 
-from storage import tune_sqlite
+from storage import ping_when_idle, tune_sqlite
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 
@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS)
     with app.app_context():
         tune_sqlite(db.engine)
+        ping_when_idle(db.engine)
     problems.init_app(app)
 
     @app.before_request

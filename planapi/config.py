@@ -26,7 +26,8 @@ def from_env() -> dict[str, Any]:
             os.environ.get("PLANAPI_DOCUMENT_MAX_BYTES") or 10 * 1024 * 1024
         ),
         "JSON_SORT_KEYS": False,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Not pool_pre_ping (a round trip before every use): storage.ping_when_idle.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
     }
 
 
