@@ -4,17 +4,25 @@ is a timeout, refused or reset is a transport error, never a wrong answer)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from flask import Flask
 
 from portal.clients.base import APIModel, PlanAPIClient, PlanAPIHTTP, PlanAPIUnavailable
@@ -208,3 +216,55 @@ def test_with_a_transport_the_same_request_goes_to_it(server: tuple[str, Seen]) 
     assert request.content == sent["body"]
     for name in ("Authorization", "Accept", "User-Agent", "X-Basis", "Content-Type"):
         assert request.headers[name] == sent["headers"][name], name
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no trust store knows, and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "planapi.test")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_over_tls_a_certificate_nobody_vouches_for_is_refused(tmp_path: Path) -> None:
+    """A plan API at https:// is reached only if its certificate checks out against the
+    machine's trust store: one that does not is a transport error, and nothing is sent."""
+    cert_file, key_file = _self_signed(tmp_path)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.seen = Seen()  # type: ignore[attr-defined]
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{httpd.server_address[1]}"
+        with pytest.raises(httpx.TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+            PlanAPIHTTP(url, timeout=2.0, token=TOKEN).request("GET", "/v1/a")
+        assert httpd.seen.requests == []  # type: ignore[attr-defined]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
