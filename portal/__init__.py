@@ -7,7 +7,6 @@ from typing import Any
 import redis
 from cachelib import FileSystemCache, SimpleCache
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -30,6 +29,7 @@ from portal.clients import base as planapi_base
 from portal.clients import overview as planapi_overview
 from portal.directory import PlanAPIDirectory
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
+from portal.i18n import language
 from portal.login_states import DatabaseLoginStates
 from storage import tune_sqlite
 
@@ -181,7 +181,7 @@ def _configure_jinja(app: Flask) -> None:
         (the menu, the footer), rendered once per process, language and values: the menu
         alone was a sixth of a plain page's work. The values are strings, booleans, tuples
         or dicts of those, and nothing else reaches the fragment."""
-        key = (name, request.script_root, str(get_locale()), _frozen(values))
+        key = (name, request.script_root, language(), _frozen(values))
         html = fragments.get(key)
         if html is None:
             # An .html template escapes what it shows (autoescape): its output is markup.
@@ -198,7 +198,7 @@ def _configure_jinja(app: Flask) -> None:
         return {
             "acting": g.get("acting"),
             "nav_endpoints": tuple(e for e, _ in NAV_ITEMS if e in endpoints and _covered(e)),
-            "current_locale": str(get_locale()),
+            "current_locale": language(),
             "authority": {
                 "name": current_app.config["AUTHORITY_NAME"],
                 "phone": current_app.config["AUTHORITY_PHONE"],

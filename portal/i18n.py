@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import dates
+from babel import Locale, dates
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale, get_translations, ngettext
@@ -17,6 +17,21 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def language() -> str:
+    """The language in force, 'da' or 'en': `language()` without Flask-Babel's three
+    context look-ups and Babel's identifier built anew, on every call (a page asks about
+    thirty times). Reads the locale where Flask-Babel keeps it for the request, which its
+    `force_locale` sets for the block and `refresh()` drops."""
+    babel_ctx = g.get("_flask_babel") if g else None
+    locale = getattr(babel_ctx, "babel_locale", None)
+    return _identifier(locale if locale is not None else get_locale())
+
+
+@functools.lru_cache(maxsize=32)
+def _identifier(locale: Locale | None) -> str:
+    return str(locale)
 
 
 def select_locale() -> str:
@@ -44,18 +59,18 @@ def _formatted(value: date, pattern: str, locale: str) -> str:
 
 def format_date(value: date, pattern: str) -> str:
     """A day in the language in force (as Flask-Babel's format_date)."""
-    return _formatted(value, pattern, str(get_locale()))
+    return _formatted(value, pattern, language())
 
 
 def format_datetime(value: datetime, pattern: str) -> str:
     """A moment in Copenhagen time in the language in force (as Flask-Babel's, whose time
     zone is Copenhagen's: BABEL_DEFAULT_TIMEZONE)."""
-    return _formatted(_local(value), pattern, str(get_locale()))
+    return _formatted(_local(value), pattern, language())
 
 
 def long_datetime(value: datetime) -> str:
     """'tirsdag den 3. december 2024 kl. 10.00' / 'Tuesday 3 December 2024 at 10:00'."""
-    if str(get_locale()) == "da":
+    if language() == "da":
         return format_datetime(_local(value), "EEEE 'den' d. MMMM y 'kl.' HH.mm")
     return format_datetime(_local(value), "EEEE d MMMM y 'at' HH:mm")
 
@@ -67,20 +82,20 @@ def _day(value: date) -> date:
 
 def long_date(value: date) -> str:
     value = _day(value)
-    if str(get_locale()) == "da":
+    if language() == "da":
         return format_date(value, "EEEE 'den' d. MMMM y")
     return format_date(value, "EEEE d MMMM y")
 
 
 def short_date(value: date) -> str:
     value = _day(value)
-    if str(get_locale()) == "da":
+    if language() == "da":
         return format_date(value, "d. MMMM y")
     return format_date(value, "d MMMM y")
 
 
 def time_of_day(value: datetime) -> str:
-    return format_datetime(_local(value), "HH.mm" if str(get_locale()) == "da" else "HH:mm")
+    return format_datetime(_local(value), "HH.mm" if language() == "da" else "HH:mm")
 
 
 def relative_day(value: date | datetime, today: date | None = None) -> str:
@@ -104,7 +119,7 @@ def danish(value: object) -> Markup:
     on a page in another language (WCAG 3.1.2, language of parts); as it is on a Danish page."""
     if value is None or value == "":
         return Markup("")
-    if str(get_locale()) == "da":
+    if language() == "da":
         return escape(value)
     return Markup('<span lang="da">%s</span>') % value
 
@@ -124,7 +139,7 @@ def possessive(name: str) -> str:
     """A first name in the genitive: 'Emmas' / "Emma's". Danish writes a bare apostrophe
     after s, x or z ('Jonas' mål'); English adds 's ("Jonas's goal")."""
     first = first_name(name)
-    if str(get_locale()) == "da":
+    if language() == "da":
         return f"{first}'" if first[-1:].lower() in ("s", "x", "z") else f"{first}s"
     return f"{first}'s"
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal import cadence, charts, scoring
 from portal.clients.questionnaires import WHO5, Instrument, Score
-from portal.i18n import format_date
+from portal.i18n import format_date, language
 
 
 def _month(day: date) -> str:
@@ -21,7 +20,7 @@ def _month(day: date) -> str:
 
 
 def _date_label(day: date) -> str:
-    return format_date(day, "d. MMM" if str(get_locale()) == "da" else "d MMM")
+    return format_date(day, "d. MMM" if language() == "da" else "d MMM")
 
 
 def _meaningful_change(instrument_id: str, low: int, high: int) -> float:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from flask_babel import get_locale
-
 from portal.clients.base import APIModel, PlanAPIClient, Write
+from portal.i18n import language
 
 Status = Literal["due", "overdue", "answered", "upcoming", "stopped"]
 
@@ -28,7 +27,7 @@ class Text(APIModel):
     en: str = ""
 
     def __str__(self) -> str:
-        return self.en if str(get_locale()) == "en" and self.en else self.da
+        return self.en if language() == "en" and self.en else self.da
 
 
 class ScaleOption(APIModel):

@@ -22,7 +22,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -35,7 +34,7 @@ from identity import Caller
 from portal.clients.persons import PersonsClient
 from portal.extensions import db
 from portal.forms import PortalForm, choices, strip
-from portal.i18n import TZ
+from portal.i18n import TZ, language
 from portal.notices import settings as notice_settings
 from portal.notices.channels import ChannelError
 from portal.notices.models import AdviseringSeen, NoticeEvent
@@ -101,7 +100,7 @@ def _page(form: SettingsForm | None = None, status: int = 200) -> ResponseReturn
             email=saved.email if saved and saved.email else "",
             mobile=saved.mobile if saved and saved.mobile else "",
             kinds=[code for code in GROUPS if not saved or code not in (saved.muted or [])],
-            language=saved.language if saved else str(get_locale()),
+            language=saved.language if saved else language(),
         )
     return (
         render_template(

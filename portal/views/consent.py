@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectMultipleField
@@ -34,7 +34,7 @@ from portal.clients.base import Caller, PlanAPIRejected, PlanAPIUnavailable, Wri
 from portal.clients.consents import GRANT, RENEW, WITHDRAW, Consent, ConsentsClient, ConsentText
 from portal.clients.plan import Plan
 from portal.forms import PortalForm, choices, form_key_field, strip
-from portal.i18n import TZ, short_date
+from portal.i18n import TZ, language, short_date
 from portal.models import OutboxMessage
 from portal.outbox import form_key as _form_key
 from portal.pages import DEPARTMENTS, load_plan, optional
@@ -126,7 +126,7 @@ def consent_information(department: str) -> str:
 
 
 def _text_paragraphs(text: ConsentText) -> list[str]:
-    body = text.body.in_language(str(get_locale()))
+    body = text.body.in_language(language())
     return [p.strip() for p in body.split("\n\n") if p.strip()]
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from babel.lists import format_list
 from flask import Blueprint, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
@@ -36,7 +35,7 @@ from portal.clients.questionnaires import (
     Score,
 )
 from portal.forms import PortalForm, choices, strip
-from portal.i18n import TZ, date_example, long_datetime, parse_date_input
+from portal.i18n import TZ, date_example, language, long_datetime, parse_date_input
 
 bp = Blueprint("mydata", __name__)
 
@@ -122,7 +121,7 @@ def access_action(code: str) -> str:
 def access_area(entry: AccessLogEntry) -> str:
     """What was read, in words; one page view can read several kinds ("the plan and cases")."""
     labels = [str(AREAS.get(area, area)) for area in entry.areas] or [entry.resource]
-    return format_list(labels, locale=str(get_locale()))
+    return format_list(labels, locale=language())
 
 
 @bp.app_template_global()
@@ -133,7 +132,7 @@ def access_area_name(code: str) -> str:
 @bp.app_template_global()
 def access_areas(codes: list[str]) -> str:
     """Kinds of data in words as one list ("the plan, cases and appointments")."""
-    return format_list([access_area_name(c) for c in codes], locale=str(get_locale()))
+    return format_list([access_area_name(c) for c in codes], locale=language())
 
 
 @bp.app_template_global()

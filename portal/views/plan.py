@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from auth.access import access
@@ -12,6 +11,7 @@ from portal import pages, pdf
 from portal.clients.appointments import Appointment
 from portal.clients.contacts import Contact
 from portal.clients.overview import Part
+from portal.i18n import language
 from portal.pages import DEPARTMENTS, fetch, load_cases, load_plan
 
 bp = Blueprint("plan", __name__)
@@ -95,7 +95,7 @@ def index() -> ResponseReturnValue:
 
 
 def _pdf(kind: pdf.Kind, name: str) -> ResponseReturnValue:
-    content = pdf.plan_pdf(pages.caller(), pages.person_id(), kind=kind, language=str(get_locale()))
+    content = pdf.plan_pdf(pages.caller(), pages.person_id(), kind=kind, language=language())
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"

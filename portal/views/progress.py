@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from auth.access import access
 from auth.session import ActingAs
@@ -30,6 +30,7 @@ from portal.clients.questionnaires import (
     Score,
     submit_response,
 )
+from portal.i18n import language
 from portal.models import OutboxMessage
 from portal.outbox import new_form_key
 from portal.pages import optional
@@ -241,7 +242,7 @@ def send(instrument_id: str) -> ResponseReturnValue:
     if not form.validate() or form_key is None:
         return _render_form(form, 400)
     acting = pages.acting()
-    write = submit_response(person_id, instrument, form.checked.answers, str(get_locale()))
+    write = submit_response(person_id, instrument, form.checked.answers, language())
     try:
         outbox.submit(write, pages.caller(), form_key)
     except PlanAPIRejected as refused:

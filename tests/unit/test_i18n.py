@@ -138,3 +138,21 @@ def _formats_as_flask_babel(
         assert i18n.long_date(date(2026, 12, 3)) == (
             "torsdag den 3. december 2026" if lang == "da" else "Thursday 3 December 2026"
         )
+
+
+def test_the_language_in_force_is_flask_babels_also_inside_force_locale_and_after_refresh(
+    app: Flask,
+) -> None:
+    """portal.i18n.language() reads the locale where Flask-Babel keeps it: the same as
+    str(get_locale()) in every case Flask-Babel changes it."""
+    for asked in ("da", "en"):
+        with app.test_request_context(headers={"Accept-Language": asked}):
+            assert i18n.language() == str(flask_babel.get_locale()) == asked
+            other = "en" if asked == "da" else "da"
+            with force_locale(other):
+                assert i18n.language() == other
+            assert i18n.language() == asked
+            flask_babel.refresh()
+            assert i18n.language() == asked
+    with app.test_request_context(headers={"Cookie": "mo_lang=en", "Accept-Language": "da"}):
+        assert i18n.language() == "en"
