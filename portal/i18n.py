@@ -20,7 +20,7 @@ TZ = ZoneInfo("Europe/Copenhagen")
 
 
 def language() -> str:
-    """The language in force, 'da' or 'en': `language()` without Flask-Babel's three
+    """The language in force, 'da' or 'en': `str(get_locale())` without Flask-Babel's three
     context look-ups and Babel's identifier built anew, on every call (a page asks about
     thirty times). Reads the locale where Flask-Babel keeps it for the request, which its
     `force_locale` sets for the block and `refresh()` drops."""
