@@ -144,12 +144,12 @@ class PlanAPIHTTP:
         if params:
             target += "?" + urlencode({k: _query_value(v) for k, v in params.items()})
         sent = self.headers | (headers or {})
-        body = None
+        content = None
         if json is not None:
-            body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            text = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            content = text.encode()
             sent["Content-Type"] = "application/json"
         seconds = timeout or self.timeout
-        content = body.encode() if body is not None else None
         if self.pool is None:
             return self._through_transport(method, target, sent, content, seconds)
         try:
