@@ -49,9 +49,9 @@ def _local(value: datetime) -> datetime:
 
 @functools.lru_cache(maxsize=4096)
 def _formatted(value: date, pattern: str, locale: str) -> str:
-    """Babel's formatting of a day or a moment (in the time zone it is in), once
-    per process for each value, pattern and language: it costs a few hundred Python calls,
-    and the pages show the same few dates on every view."""
+    """Babel's formatting of a day or a moment (in the time zone it is in), once per process
+    for each value, pattern and language: it costs a few hundred Python calls, and the
+    pages show the same few dates on every view."""
     if isinstance(value, datetime):
         return dates.format_datetime(value, pattern, locale=locale)
     return dates.format_date(value, pattern, locale=locale)
@@ -71,8 +71,8 @@ def format_datetime(value: datetime, pattern: str) -> str:
 def long_datetime(value: datetime) -> str:
     """'tirsdag den 3. december 2024 kl. 10.00' / 'Tuesday 3 December 2024 at 10:00'."""
     if language() == "da":
-        return format_datetime(_local(value), "EEEE 'den' d. MMMM y 'kl.' HH.mm")
-    return format_datetime(_local(value), "EEEE d MMMM y 'at' HH:mm")
+        return format_datetime(value, "EEEE 'den' d. MMMM y 'kl.' HH.mm")
+    return format_datetime(value, "EEEE d MMMM y 'at' HH:mm")
 
 
 def _day(value: date) -> date:
@@ -95,7 +95,7 @@ def short_date(value: date) -> str:
 
 
 def time_of_day(value: datetime) -> str:
-    return format_datetime(_local(value), "HH.mm" if language() == "da" else "HH:mm")
+    return format_datetime(value, "HH.mm" if language() == "da" else "HH:mm")
 
 
 def relative_day(value: date | datetime, today: date | None = None) -> str:
