@@ -11,6 +11,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -84,16 +85,29 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = _answer
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[str, Seen]]:
+@contextmanager
+def serving(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, Seen]]:
+    """A plan API stand-in on a free loopback port (over TLS with `tls`): its URL and what
+    it saw."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     httpd.seen = Seen()  # type: ignore[attr-defined]
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", httpd.seen  # type: ignore[attr-defined]
-    httpd.shutdown()
-    httpd.server_close()
+    scheme = "https" if tls is not None else "http"
+    try:
+        yield f"{scheme}://127.0.0.1:{httpd.server_address[1]}", httpd.seen  # type: ignore[attr-defined]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Seen]]:
+    with serving() as served:
+        yield served
 
 
 def test_a_read_arrives_with_its_path_query_and_headers_and_its_answer_comes_back(
@@ -253,18 +267,9 @@ def test_over_tls_a_certificate_nobody_vouches_for_is_refused(tmp_path: Path) ->
     """A plan API at https:// is reached only if its certificate checks out against the
     machine's trust store: one that does not is a transport error, and nothing is sent."""
     cert_file, key_file = _self_signed(tmp_path)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.seen = Seen()  # type: ignore[attr-defined]
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        url = f"https://127.0.0.1:{httpd.server_address[1]}"
+    with serving(tls=context) as (url, seen):
         with pytest.raises(httpx.TransportError, match="CERTIFICATE_VERIFY_FAILED"):
             PlanAPIHTTP(url, timeout=2.0, token=TOKEN).request("GET", "/v1/a")
-        assert httpd.seen.requests == []  # type: ignore[attr-defined]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+        assert seen.requests == []
