@@ -5,6 +5,7 @@ is a timeout, refused or reset is a transport error, never a wrong answer)."""
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import socket
 import ssl
@@ -40,20 +41,27 @@ CUTS = {
 @dataclass
 class Seen:
     requests: list[dict[str, Any]] = field(default_factory=list)
-    connections: set[int] = field(default_factory=set)
+    connections: set[int] = field(default_factory=set)  # a number per accepted connection
     mode: str = "ok"  # ok | slow | close | one of CUTS
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as gunicorn answers
     seen: Seen
+    accepted = itertools.count(1)
+
+    def setup(self) -> None:
+        # One handler per connection. Numbered, not by id(): a closed connection's object
+        # can be freed and its id() given to the next one.
+        super().setup()
+        self.number = next(self.accepted)
 
     def log_message(self, *args: Any) -> None:
         pass
 
     def _answer(self) -> None:
         seen = self.server.seen  # type: ignore[attr-defined]
-        seen.connections.add(id(self.connection))
+        seen.connections.add(self.number)
         length = int(self.headers.get("Content-Length") or 0)
         seen.requests.append(
             {
