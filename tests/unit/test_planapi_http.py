@@ -72,7 +72,7 @@ class Handler(BaseHTTPRequestHandler):
             }
         )
         if seen.mode == "slow":
-            time.sleep(0.5)
+            time.sleep(2.0)
         if seen.mode in CUTS:  # part of an answer, then the line drops
             self.wfile.write(CUTS[seen.mode])
             self.wfile.flush()
@@ -186,7 +186,7 @@ def test_a_slow_answer_is_a_timeout_after_the_time_given(server: tuple[str, Seen
     started = time.monotonic()
     with pytest.raises(httpx.ReadTimeout):
         http.request("GET", "/v1/a")
-    assert time.monotonic() - started < 0.45
+    assert time.monotonic() - started < 1.5, "not the answer's 2 s"
 
 
 def test_an_answer_cut_off_is_a_transport_error(server: tuple[str, Seen]) -> None:
